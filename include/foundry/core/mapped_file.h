@@ -1,0 +1,35 @@
+#pragma once
+// MappedFile: a whole file mapped read-only (RAII). Move-only.
+// Thread-safety: immutable after Open(); the bytes may be read from any thread.
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+
+#include "foundry/core/status.h"
+
+namespace foundry {
+
+class MappedFile {
+ public:
+  // kNotFound: no such file. kInvalidArgument: a directory or not a regular file.
+  // kUnavailable: the OS refused to open or map it (message has errno text and the path).
+  // An empty file maps to an empty span.
+  static Result<MappedFile> Open(const std::filesystem::path& path);
+
+  MappedFile() = default;
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  std::span<const std::byte> bytes() const { return {data_, size_}; }
+  size_t size() const { return size_; }
+
+ private:
+  const std::byte* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace foundry

@@ -1,0 +1,63 @@
+#include "foundry/core/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace foundry {
+
+Result<MappedFile> MappedFile::Open(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    std::string msg = path.string() + ": " + std::strerror(err);
+    if (err == ENOENT) return Status::NotFound(msg);
+    return Status::Unavailable(msg);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    std::string msg = path.string() + ": " + std::strerror(errno);
+    ::close(fd);
+    return Status::Unavailable(msg);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument(path.string() + ": not a regular file");
+  }
+  MappedFile f;
+  f.size_ = size_t(st.st_size);
+  if (f.size_ > 0) {
+    void* p = ::mmap(nullptr, f.size_, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+      std::string msg = path.string() + ": mmap: " + std::strerror(errno);
+      ::close(fd);
+      return Status::Unavailable(msg);
+    }
+    f.data_ = static_cast<const std::byte*>(p);
+  }
+  ::close(fd);  // the mapping keeps the file alive
+  return f;
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (data_) ::munmap(const_cast<std::byte*>(data_), size_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<std::byte*>(data_), size_);
+}
+
+}  // namespace foundry
