@@ -1,1 +1,27 @@
-int main() { return 0; }
+// The `foundry` command. main() is the top of the stack: it parses flags and hands typed options
+// to the commands; nothing below reads the environment.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/cli_common.h"
+#include "cli/model_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"foundry — run small language models locally"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "foundry 0.1.0");
+  int exit_code = 0;
+  CLI::App* model = app.add_subcommand("model", "Run, evaluate and inspect models");
+  model->require_subcommand(1);
+  foundry::cli::AddModelCommands(*model, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return exit_code;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every dependency on Debian 12 and builds foundry (Release in build/, ASan+UBSan in
+# build-asan/). Safe to re-run. Needs root (or sudo) for apt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential cmake pkg-config git
+  libpcre2-dev nlohmann-json3-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+JOBS="${JOBS:-$(nproc)}"
+echo "== building build/ (Release)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$JOBS"
+
+if [ "${FOUNDRY_SKIP_ASAN:-0}" != 1 ]; then
+  echo "== building build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer)"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOUNDRY_SANITIZE=ON \
+        -DFOUNDRY_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-asan -j"$JOBS"
+fi
+echo "== done: ./build/src/foundry --help"

@@ -1,0 +1,111 @@
+#include "foundry/engine/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+
+namespace foundry::engine {
+
+Status SamplerParams::Validate() const {
+  if (!std::isfinite(temperature)) return Status::InvalidArgument("temperature must be a finite number");
+  if (!(top_p > 0.0f && top_p <= 1.0f)) return Status::InvalidArgument("top_p must be in (0, 1]");
+  if (!(min_p >= 0.0f && min_p <= 1.0f)) return Status::InvalidArgument("min_p must be in [0, 1]");
+  if (!(repeat_penalty > 0.0f)) return Status::InvalidArgument("repeat_penalty must be > 0");
+  if (!std::isfinite(presence_penalty) || !std::isfinite(frequency_penalty))
+    return Status::InvalidArgument("presence/frequency penalties must be finite");
+  if (penalty_last_n < -1) return Status::InvalidArgument("penalty_last_n must be >= -1");
+  return Status::Ok();
+}
+
+Sampler::Sampler(const SamplerParams& params) : params_(params), rng_(params.seed) {}
+
+void Sampler::Accept(TokenId token) {
+  history_.push_back(token);
+  // Keep a bounded window; -1 means "all", capped to keep memory bounded on long chats.
+  const size_t cap = params_.penalty_last_n < 0 ? 1u << 16 : size_t(params_.penalty_last_n);
+  while (history_.size() > cap) history_.pop_front();
+}
+
+void Sampler::ApplyPenalties(std::vector<Candidate>& c) const {
+  if (history_.empty() || (params_.repeat_penalty == 1.0f && params_.presence_penalty == 0.0f &&
+                           params_.frequency_penalty == 0.0f))
+    return;
+  std::unordered_map<TokenId, int> counts;
+  for (TokenId t : history_) ++counts[t];
+  for (const auto& [id, count] : counts) {
+    if (id < 0 || size_t(id) >= c.size()) continue;
+    float& l = c[size_t(id)].logit;
+    if (params_.repeat_penalty != 1.0f) l = l > 0 ? l / params_.repeat_penalty : l * params_.repeat_penalty;
+    l -= float(count) * params_.frequency_penalty + params_.presence_penalty;
+  }
+}
+
+TokenId Sampler::Sample(std::span<const float> logits) {
+  cand_.resize(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) cand_[i] = {TokenId(i), logits[i], 0.0f};
+  ApplyPenalties(cand_);
+
+  if (params_.temperature <= 0.0f) {
+    size_t best = 0;
+    for (size_t i = 1; i < cand_.size(); ++i)
+      if (cand_[i].logit > cand_[best].logit) best = i;
+    return cand_[best].id;
+  }
+
+  // Sorted by logit descending, ties by id, so the result does not depend on sort stability.
+  auto by_logit = [](const Candidate& a, const Candidate& b) {
+    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+  };
+  size_t n = cand_.size();
+  if (params_.top_k > 0 && size_t(params_.top_k) < n) {
+    std::partial_sort(cand_.begin(), cand_.begin() + params_.top_k, cand_.end(), by_logit);
+    n = size_t(params_.top_k);
+  } else {
+    std::sort(cand_.begin(), cand_.end(), by_logit);
+  }
+
+  auto softmax = [&](size_t count) {
+    const float max = cand_[0].logit;
+    double sum = 0;
+    for (size_t i = 0; i < count; ++i) {
+      cand_[i].p = std::exp(cand_[i].logit - max);
+      sum += cand_[i].p;
+    }
+    for (size_t i = 0; i < count; ++i) cand_[i].p = float(cand_[i].p / sum);
+  };
+
+  if (params_.top_p < 1.0f) {
+    softmax(n);
+    double cum = 0;
+    size_t keep = n;
+    for (size_t i = 0; i < n; ++i) {
+      cum += cand_[i].p;
+      if (cum >= params_.top_p) {
+        keep = i + 1;
+        break;
+      }
+    }
+    n = std::max<size_t>(1, keep);
+  }
+  if (params_.min_p > 0.0f) {
+    softmax(n);
+    const float cut = params_.min_p * cand_[0].p;
+    size_t keep = 1;
+    while (keep < n && cand_[keep].p >= cut) ++keep;
+    n = keep;
+  }
+  for (size_t i = 0; i < n; ++i) cand_[i].logit /= params_.temperature;
+  softmax(n);
+
+  // Uniform in [0, 1) from 53 random bits: identical on every standard library.
+  const double u = double(rng_() >> 11) * 0x1p-53;
+  double cum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    cum += cand_[i].p;
+    if (u < cum) return cand_[i].id;
+  }
+  return cand_[n - 1].id;
+}
+
+}  // namespace foundry::engine

@@ -1,0 +1,104 @@
+#include "foundry/engine/sampler.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+namespace foundry::engine {
+namespace {
+
+std::vector<float> Logits() { return {1.0f, 3.0f, 2.0f, 3.0f, -1.0f, 0.5f}; }
+
+TEST(Sampler, GreedyPicksArgmaxLowestIdOnTies) {
+  Sampler s({.temperature = 0.0f});
+  EXPECT_EQ(s.Sample(Logits()), 1);
+}
+
+TEST(Sampler, SameSeedSameTokens) {
+  SamplerParams p{.temperature = 1.0f, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f, .seed = 42};
+  Sampler a(p), b(p);
+  std::vector<TokenId> xa, xb;
+  for (int i = 0; i < 200; ++i) {
+    xa.push_back(a.Sample(Logits()));
+    xb.push_back(b.Sample(Logits()));
+  }
+  EXPECT_EQ(xa, xb);
+  p.seed = 43;
+  Sampler c(p);
+  std::vector<TokenId> xc;
+  for (int i = 0; i < 200; ++i) xc.push_back(c.Sample(Logits()));
+  EXPECT_NE(xa, xc);
+}
+
+TEST(Sampler, TemperatureOneFollowsSoftmax) {
+  Sampler s({.temperature = 1.0f, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f, .seed = 7});
+  auto lg = Logits();
+  std::map<TokenId, int> counts;
+  const int n = 40000;
+  for (int i = 0; i < n; ++i) counts[s.Sample(lg)]++;
+  double z = 0;
+  for (float l : lg) z += std::exp(l);
+  for (size_t i = 0; i < lg.size(); ++i) {
+    double p = std::exp(lg[i]) / z;
+    double se = std::sqrt(p * (1 - p) / n);
+    EXPECT_NEAR(double(counts[TokenId(i)]) / n, p, 5 * se + 1e-4) << "token " << i;
+  }
+}
+
+TEST(Sampler, TopKKeepsOnlyTheBest) {
+  Sampler s({.temperature = 5.0f, .top_k = 2, .top_p = 1.0f, .min_p = 0.0f, .seed = 1});
+  for (int i = 0; i < 500; ++i) {
+    TokenId t = s.Sample(Logits());
+    ASSERT_TRUE(t == 1 || t == 3) << t;
+  }
+}
+
+TEST(Sampler, TopPAndMinPCut) {
+  // p ≈ [0.04, 0.33, 0.12, 0.33, 0.006, 0.02]: top_p 0.6 keeps ids 1 and 3.
+  Sampler s({.temperature = 1.0f, .top_k = 0, .top_p = 0.6f, .min_p = 0.0f, .seed = 3});
+  for (int i = 0; i < 500; ++i) {
+    TokenId t = s.Sample(Logits());
+    ASSERT_TRUE(t == 1 || t == 3) << t;
+  }
+  // min_p 0.3: keep p >= 0.3·p_max -> ids 1, 3, 2 (0.12/0.33 = 0.37).
+  Sampler m({.temperature = 1.0f, .top_k = 0, .top_p = 1.0f, .min_p = 0.3f, .seed = 3});
+  std::map<TokenId, int> seen;
+  for (int i = 0; i < 2000; ++i) seen[m.Sample(Logits())]++;
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_GT(seen[2], 0);
+}
+
+TEST(Sampler, PenaltiesChangeTheGreedyChoice) {
+  Sampler s({.temperature = 0.0f, .repeat_penalty = 2.0f});
+  s.Accept(1);
+  s.Accept(3);
+  EXPECT_EQ(s.Sample(Logits()), 2);  // 3.0 / 2 = 1.5 < 2.0
+
+  Sampler f({.temperature = 0.0f, .frequency_penalty = 0.6f});
+  f.Accept(1);
+  f.Accept(1);  // 3.0 - 1.2 = 1.8
+  EXPECT_EQ(f.Sample(Logits()), 3);
+
+  Sampler p({.temperature = 0.0f, .presence_penalty = 2.5f});
+  p.Accept(1);
+  p.Accept(3);
+  EXPECT_EQ(p.Sample(Logits()), 2);
+
+  // Window: only the last token counts.
+  Sampler w({.temperature = 0.0f, .repeat_penalty = 10.0f, .penalty_last_n = 1});
+  w.Accept(1);
+  w.Accept(4);
+  EXPECT_EQ(w.Sample(Logits()), 1);
+}
+
+TEST(SamplerParams, Validation) {
+  EXPECT_TRUE(SamplerParams{}.Validate().ok());
+  EXPECT_FALSE(SamplerParams{.top_p = 0.0f}.Validate().ok());
+  EXPECT_FALSE(SamplerParams{.min_p = 1.5f}.Validate().ok());
+  EXPECT_FALSE(SamplerParams{.repeat_penalty = 0.0f}.Validate().ok());
+  EXPECT_FALSE(SamplerParams{.temperature = NAN}.Validate().ok());
+}
+
+}  // namespace
+}  // namespace foundry::engine

@@ -1,0 +1,109 @@
+#include "foundry/runtime/generator.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/shared_data.h"
+
+namespace foundry::runtime {
+namespace {
+
+using foundry::testing::SharedPath;
+using nlohmann::json;
+
+class GeneratorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kernels_ = engine::kernels::SelectKernels(engine::kernels::DetectCpu());
+    auto m = engine::Model::Load(SharedPath("models/real/stories260K.gguf"), kernels_);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    auto c = engine::Context::Create(*m, kernels_, pool_, {.n_ctx = 128});
+    ASSERT_TRUE(c.ok());
+    ctx_ = std::move(c).value();
+    golden_ = json::parse(foundry::testing::ReadFileText(SharedPath("golden/stories260K.json")));
+  }
+  std::string GoldenText(int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += golden_["prompts"][0]["greedy"]["pieces"][i].get<std::string>();
+    return s;
+  }
+  GenerateOptions Greedy(int max_tokens) {
+    GenerateOptions o;
+    o.max_tokens = max_tokens;
+    o.sampling.temperature = 0;
+    o.stop_at_eog = false;
+    return o;
+  }
+  engine::kernels::KernelTable kernels_;
+  ThreadPool pool_{2};
+  std::unique_ptr<engine::Context> ctx_;
+  json golden_;
+};
+
+TEST_F(GeneratorTest, GreedyMatchesGoldenAndStreamsEverything) {
+  std::string streamed;
+  auto r = Generate(*ctx_, "Once upon a time", Greedy(32), [&](std::string_view p) {
+    streamed.append(p);
+    return true;
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->text, GoldenText(32));
+  EXPECT_EQ(streamed, r->text);
+  EXPECT_EQ(r->tokens.size(), 32u);
+  EXPECT_EQ(r->finish, FinishReason::kLength);
+  EXPECT_EQ(r->prompt_tokens, golden_["prompts"][0]["tokens"].get<std::vector<int>>());
+}
+
+TEST_F(GeneratorTest, StopStringEndsAndIsNotEmitted) {
+  const std::string full = GoldenText(32);
+  // A stop string that starts somewhere in the middle of the text.
+  const size_t at = full.size() / 2;
+  const std::string stop = full.substr(at, 6);
+  const size_t first = full.find(stop);
+  auto o = Greedy(32);
+  o.stop = {"never-appears", stop};
+  std::string streamed;
+  auto r = Generate(*ctx_, "Once upon a time", o, [&](std::string_view p) {
+    streamed.append(p);
+    return true;
+  });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->text, full.substr(0, first));
+  EXPECT_EQ(streamed, r->text);
+  EXPECT_EQ(r->finish, FinishReason::kStop);
+}
+
+TEST_F(GeneratorTest, CallbackCanCancel) {
+  int calls = 0;
+  auto r = Generate(*ctx_, "Once upon a time", Greedy(32), [&](std::string_view) { return ++calls < 3; });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->finish, FinishReason::kCancelled);
+  EXPECT_EQ(calls, 3);
+  EXPECT_LT(r->tokens.size(), 32u);
+}
+
+TEST_F(GeneratorTest, ContextFullFinishesWithLength) {
+  auto r = Generate(*ctx_, "Once upon a time", Greedy(-1));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->prompt_tokens.size() + r->tokens.size(), 128u + 1);  // last token sampled, not fed
+  EXPECT_EQ(r->finish, FinishReason::kLength);
+}
+
+TEST_F(GeneratorTest, PromptOverTheContextIsOutOfRange) {
+  std::string prompt;
+  for (int i = 0; i < 60; ++i) prompt += "Once upon a time ";
+  auto r = Generate(*ctx_, prompt, Greedy(4));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(r.status().message().find("context holds 128"), std::string::npos) << r.status().message();
+}
+
+TEST_F(GeneratorTest, InvalidSamplingIsRejected) {
+  auto o = Greedy(4);
+  o.sampling.top_p = 2.0f;
+  EXPECT_EQ(Generate(*ctx_, "hi", o).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace foundry::runtime
