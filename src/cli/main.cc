@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/bench_commands.h"
 #include "cli/cli_common.h"
 #include "cli/model_commands.h"
 
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
   CLI::App* model = app.add_subcommand("model", "Run, evaluate and inspect models");
   model->require_subcommand(1);
   foundry::cli::AddModelCommands(*model, &exit_code);
+  foundry::cli::AddSynthCommand(*model, &exit_code);
+  foundry::cli::AddBenchCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

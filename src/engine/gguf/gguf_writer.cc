@@ -94,8 +94,8 @@ void GgufWriter::AddValue(std::string_view key, const GgufValue& v) {
   PutValue(v);
 }
 
-Status GgufWriter::AddTensor(std::string_view name, TensorType type,
-                             std::span<const int64_t> shape, std::span<const std::byte> data) {
+Status GgufWriter::AddInfo(std::string_view name, TensorType type,
+                           std::span<const int64_t> shape, uint64_t* n_bytes) {
   auto info = LookupTensorType(uint32_t(type));
   if (!info) return Status::InvalidArgument("unknown tensor type");
   if (shape.empty() || shape.size() > 4) return Status::InvalidArgument("tensor needs 1-4 dims");
@@ -103,17 +103,38 @@ Status GgufWriter::AddTensor(std::string_view name, TensorType type,
     return Status::InvalidArgument(std::string(name) + ": row not a multiple of the block size");
   uint64_t n = 1;
   for (int64_t d : shape) n *= uint64_t(d);
-  uint64_t bytes = n / uint64_t(info->block_elems) * uint64_t(info->block_bytes);
-  if (bytes != data.size())
-    return Status::InvalidArgument(std::string(name) + ": expected " + std::to_string(bytes) +
+  *n_bytes = n / uint64_t(info->block_elems) * uint64_t(info->block_bytes);
+  data_size_ = (data_size_ + alignment_ - 1) / alignment_ * alignment_;
+  tensors_.push_back({std::string(name), type, {shape.begin(), shape.end()}, data_size_, *n_bytes, {}});
+  data_size_ += *n_bytes;
+  return Status::Ok();
+}
+
+Status GgufWriter::AddTensor(std::string_view name, TensorType type,
+                             std::span<const int64_t> shape, std::span<const std::byte> data) {
+  uint64_t n_bytes = 0;
+  FOUNDRY_RETURN_IF_ERROR(AddInfo(name, type, shape, &n_bytes));
+  if (n_bytes != data.size()) {
+    data_size_ = tensors_.back().offset;
+    tensors_.pop_back();
+    return Status::InvalidArgument(std::string(name) + ": expected " + std::to_string(n_bytes) +
                                    " bytes, got " + std::to_string(data.size()));
-  while (data_.size() % alignment_) data_.push_back(std::byte{0});
-  tensors_.push_back({std::string(name), type, {shape.begin(), shape.end()}, data_.size()});
+  }
+  data_.resize(tensors_.back().offset);
   data_.insert(data_.end(), data.begin(), data.end());
   return Status::Ok();
 }
 
-std::vector<std::byte> GgufWriter::Finish() const {
+Status GgufWriter::AddGeneratedTensor(std::string_view name, TensorType type,
+                                      std::span<const int64_t> shape,
+                                      std::function<void(std::span<std::byte>)> fill) {
+  uint64_t n_bytes = 0;
+  FOUNDRY_RETURN_IF_ERROR(AddInfo(name, type, shape, &n_bytes));
+  tensors_.back().fill = std::move(fill);
+  return Status::Ok();
+}
+
+std::vector<std::byte> GgufWriter::Header() const {
   std::vector<std::byte> out;
   auto put = [&](const void* p, size_t n) {
     out.insert(out.end(), (const std::byte*)p, (const std::byte*)p + n);
@@ -146,20 +167,62 @@ std::vector<std::byte> GgufWriter::Finish() const {
     put(&type, 4);
     put(&t.offset, 8);
   }
-  if (!tensors_.empty()) {
+  if (!tensors_.empty())
     while (out.size() % alignment_) out.push_back(std::byte{0});
-    out.insert(out.end(), data_.begin(), data_.end());
+  return out;
+}
+
+std::vector<std::byte> GgufWriter::Finish() const {
+  std::vector<std::byte> out = Header();
+  const size_t base = out.size();
+  out.resize(base + data_size_);
+  for (const Tensor& t : tensors_) {
+    std::span<std::byte> dst(out.data() + base + t.offset, t.n_bytes);
+    if (t.fill) t.fill(dst);
+    else std::memcpy(dst.data(), data_.data() + t.offset, t.n_bytes);
   }
   return out;
 }
 
 Status GgufWriter::WriteFile(const std::filesystem::path& path) const {
-  std::vector<std::byte> bytes = Finish();
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::Unavailable(path.string() + ": cannot open for writing");
-  out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-  out.close();
-  if (!out) return Status::Unavailable(path.string() + ": write failed (disk full?)");
+  const std::filesystem::path tmp = path.string() + ".partial";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::Unavailable(path.string() + ": cannot open for writing");
+    auto write = [&](const void* p, size_t n) {
+      out.write(static_cast<const char*>(p), std::streamsize(n));
+    };
+    std::vector<std::byte> header = Header();
+    write(header.data(), header.size());
+    uint64_t at = 0;
+    std::vector<std::byte> buf;
+    const std::byte zeros[64] = {};
+    for (const Tensor& t : tensors_) {
+      while (at < t.offset) {
+        size_t pad = size_t(std::min<uint64_t>(sizeof zeros, t.offset - at));
+        write(zeros, pad);
+        at += pad;
+      }
+      if (t.fill) {
+        buf.resize(size_t(t.n_bytes));
+        t.fill(buf);
+        write(buf.data(), buf.size());
+      } else {
+        write(data_.data() + t.offset, size_t(t.n_bytes));
+      }
+      at += t.n_bytes;
+      if (!out) break;
+    }
+    out.close();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      return Status::Unavailable(path.string() + ": write failed (disk full?)");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::Unavailable(path.string() + ": " + ec.message());
   return Status::Ok();
 }
 

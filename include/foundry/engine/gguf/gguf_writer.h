@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,7 +36,16 @@ class GgufWriter {
   Status AddTensor(std::string_view name, TensorType type, std::span<const int64_t> shape,
                    std::span<const std::byte> data);
 
+  // A tensor whose bytes are produced by `fill` while the file is written (one tensor in memory
+  // at a time, so multi-GB files can be generated). `fill` receives a buffer of the tensor's
+  // exact byte size.
+  Status AddGeneratedTensor(std::string_view name, TensorType type, std::span<const int64_t> shape,
+                            std::function<void(std::span<std::byte>)> fill);
+
+  // The whole file in memory (tests; generated tensors are filled too).
   std::vector<std::byte> Finish() const;
+  // Streams the file to `path` through a temporary file renamed into place, so a failed write
+  // (disk full) never leaves a partial file under the final name.
   Status WriteFile(const std::filesystem::path& path) const;
 
  private:
@@ -48,13 +58,19 @@ class GgufWriter {
     std::string name;
     TensorType type;
     std::vector<int64_t> shape;
-    uint64_t offset;
+    uint64_t offset;   // in the data section
+    uint64_t n_bytes;
+    std::function<void(std::span<std::byte>)> fill;  // generated tensors only
   };
+  Status AddInfo(std::string_view name, TensorType type, std::span<const int64_t> shape,
+                 uint64_t* n_bytes);
+  std::vector<std::byte> Header() const;  // everything before the data section
   uint32_t alignment_;
   uint64_t n_kv_ = 0;
   std::vector<std::byte> meta_;
   std::vector<Tensor> tensors_;
-  std::vector<std::byte> data_;
+  std::vector<std::byte> data_;  // bytes of non-generated tensors, at their offsets
+  uint64_t data_size_ = 0;       // size of the whole data section
 };
 
 }  // namespace foundry::engine
