@@ -123,9 +123,9 @@ class Parser {
     v->type = type;
     switch (type) {
       case GgufType::kString: {
-        FOUNDRY_RETURN_IF_ERROR(ReadString(ctx.c_str(), &v->str));
-        if (!IsValidUtf8(v->str)) return Bad(ctx + ": string value is not valid UTF-8");
-        return Status::Ok();
+        // Values are not required to be UTF-8: real vocabularies carry byte-piece tokens that are
+        // not (the reference does not check either). Keys and tensor names are checked.
+        return ReadString(ctx.c_str(), &v->str);
       }
       case GgufType::kArray: return ReadArray(ctx, depth, v);
       default: break;
@@ -185,8 +185,6 @@ class Parser {
       for (uint64_t k = 0; k < v->count; ++k) {
         std::string_view s;
         FOUNDRY_RETURN_IF_ERROR(ReadString(ctx.c_str(), &s));
-        if (!IsValidUtf8(s))
-          return Bad(ctx + "[" + std::to_string(k) + "]: string is not valid UTF-8");
         v->strings.push_back(s);
       }
     } else if (v->elem_type == GgufType::kArray) {

@@ -273,6 +273,13 @@ TEST(GgufFile, MetadataValidation) {
   st = ParseStatus(b);
   EXPECT_NE(st.message().find("duplicate metadata key 'x.f'"), std::string::npos) << st.message();
 
+  // Invalid UTF-8 in a string value is kept as bytes (real vocabularies have such tokens).
+  b = SmallFile();
+  b[Find(b, "llama") + 1] = std::byte{0xFF};
+  auto f = GgufFile::FromBytes(b);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->GetString("general.architecture")->size(), 5u);
+
   // Non power-of-two alignment.
   GgufWriter w;
   w.AddU32("general.alignment", 24);
