@@ -33,19 +33,24 @@ struct QuantOps {
   // (F32, F16, BF16, Q8_0, Q8_1, Q8_K), following formats.md §3.2 exactly.
   void (*from_float)(const float* src, void* dst, int64_t n) = nullptr;
   // Σ w_i·a_i over n values: `w` in this type, `a` in vec_dot_type. REQUIRES n % block_elems == 0
-  // and n % (vec_dot_type block) == 0.
+  // and n % (vec_dot_type block) == 0, and `a` produced by vec_dot_type's from_float (SIMD
+  // variants rely on its invariants, e.g. |q| ≤ 127). Null for the activation-only formats Q8_1
+  // and Q8_K. SIMD variants agree with the reference to f32 rounding (identical integer sums,
+  // different f32 summation order); quantizers and dequantizers agree bit for bit.
   float (*vec_dot)(int64_t n, const void* w, const void* a) = nullptr;
 };
 
 enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
 std::string_view IsaName(Isa isa);
 
+// What the running CPU (and OS: register state enabled in XCR0) supports.
 struct CpuFeatures {
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false;
   // The best ISA level all of whose required features are present.
   Isa best() const;
 };
+// The features of the running CPU; all false on non-x86 builds.
 CpuFeatures DetectCpu();
 
 // One row per TensorType id. Immutable after SelectKernels(); share by const&.
@@ -76,9 +81,11 @@ struct WeightMatrix {
 };
 
 // y[t·n_rows + r] = Σ_i W[r][i]·x[t·n_cols + i] for t < n_tokens (the batch), r < n_rows.
-// Each x row is converted once to the weight's vec_dot_type (in `scratch`, grown as needed),
-// then rows are split over `pool`. REQUIRES: kernels.Get(w.type) != nullptr; x and y sized as
-// stated and not aliasing.
+// Each x row is converted once to the weight's vec_dot_type (in `scratch`, grown as needed;
+// F32 weights read x in place), then rows are split over `pool`; every output is one vec_dot, so
+// the result does not depend on the thread count. REQUIRES: kernels.Get(w.type) != nullptr with
+// a vec_dot (not Q8_1/Q8_K); n_cols a multiple of the weight's and the activation's block;
+// x and y sized as stated and not aliasing; `scratch` not shared with a concurrent call.
 void MatMul(const KernelTable& kernels, ThreadPool& pool, const WeightMatrix& w,
             std::span<const float> x, int64_t n_tokens, std::span<float> y,
             std::vector<std::byte>& scratch);
