@@ -8,6 +8,7 @@ APT_PACKAGES=(
   build-essential cmake pkg-config git
   libpcre2-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
 )
 
 SUDO=""

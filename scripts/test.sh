@@ -13,3 +13,8 @@ if [ "${FOUNDRY_SKIP_ASAN:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan -j"$JOBS" --output-on-failure
 fi
+
+if [ "${FOUNDRY_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzz smoke pass (clang, libFuzzer, ASan + UBSan)"
+  ./scripts/fuzz.sh
+fi

@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "foundry/engine/attention.h"
 #include "foundry/engine/ops.h"
 
 namespace foundry::engine {
@@ -64,38 +65,64 @@ void Context::MatMul(const kernels::WeightMatrix& w, std::span<const float> x, i
 
 // Causal attention for every (entry, head) of the ubatch, reading keys/values of the entry's own
 // sequence from the cache. q_ holds [n, n_head·hd] (already RoPE'd and scaled); result in attn_.
+// Work is split into tasks of up to kTokensPerTask consecutive entries of one sequence × one KV
+// head; each task's rows are those entries' query heads that share the KV head, so one key tile
+// serves them all.
 void Context::Attention(uint32_t il, std::span<const BatchToken> batch) {
+  constexpr size_t kTokensPerTask = 4;
   const Hparams& hp = model_->hparams();
-  const int hd = int(hp.head_dim_k), n_head = int(hp.n_head);
+  const int hd = int(hp.head_dim_k);
   const int group = int(hp.n_head / hp.n_head_kv);
   const float kq_scale =
       model_->arch().attn_scale == AttnScale::kScores ? 1.0f / std::sqrt(float(hd)) : 1.0f;
   const bool swa = hp.is_swa[il] && hp.n_swa > 0;
-  const int64_t n_tasks = int64_t(batch.size()) * n_head;
+
+  // Runs of consecutive entries of the same sequence, cut into chunks.
+  struct Chunk {
+    size_t begin, end;
+  };
+  std::vector<Chunk> chunks;
+  for (size_t t = 0; t < batch.size();) {
+    size_t e = t + 1;
+    while (e < batch.size() && e - t < kTokensPerTask && batch[e].seq == batch[t].seq) ++e;
+    chunks.push_back({t, e});
+    t = e;
+  }
+  const int64_t n_tasks = int64_t(chunks.size()) * hp.n_head_kv;
+  const size_t max_rows = kTokensPerTask * size_t(group);
   pool_.ParallelFor(n_tasks, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(kv_.n_ctx());
+    std::vector<float> scratch(attention::ScratchFloats(int(max_rows), hd));
+    std::vector<const float*> q(max_rows);
+    std::vector<float*> out(max_rows);
+    std::vector<int32_t> lo(max_rows), hi(max_rows);
     for (int64_t task = begin; task < end; ++task) {
-      const size_t t = size_t(task / n_head);
-      const int h = int(task % n_head), g = h / group;
-      const BatchToken& b = batch[t];
-      const float* q = &q_[t * hp.n_embd_q() + size_t(h * hd)];
-      // Sliding window: the query sees n_swa positions including itself.
-      const int32_t lo = swa ? std::max<int32_t>(0, b.pos - int32_t(hp.n_swa) + 1) : 0;
-      const int n_keys = b.pos - lo + 1;
-      for (int j = 0; j < n_keys; ++j) {
-        const float* k = kv_.k(il, b.seq, uint32_t(lo + j)) + g * hd;
-        float dot = 0.0f;
-        for (int d = 0; d < hd; ++d) dot += q[d] * k[d];
-        scores[size_t(j)] = dot * kq_scale;
+      const Chunk& c = chunks[size_t(task / hp.n_head_kv)];
+      const int g = int(task % hp.n_head_kv);
+      int n_rows = 0;
+      for (size_t t = c.begin; t < c.end; ++t) {
+        const BatchToken& b = batch[t];
+        // Sliding window: the query sees n_swa positions including itself.
+        const int32_t first = swa ? std::max<int32_t>(0, b.pos - int32_t(hp.n_swa) + 1) : 0;
+        for (int h = g * group; h < (g + 1) * group; ++h) {
+          q[size_t(n_rows)] = &q_[t * hp.n_embd_q() + size_t(h * hd)];
+          out[size_t(n_rows)] = &attn_[t * hp.n_embd_q() + size_t(h * hd)];
+          lo[size_t(n_rows)] = first;
+          hi[size_t(n_rows)] = b.pos;
+          ++n_rows;
+        }
       }
-      ops::Softmax(std::span<float>(scores.data(), size_t(n_keys)));
-      float* out = &attn_[t * hp.n_embd_q() + size_t(h * hd)];
-      std::fill(out, out + hd, 0.0f);
-      for (int j = 0; j < n_keys; ++j) {
-        const float* v = kv_.v(il, b.seq, uint32_t(lo + j)) + g * hd;
-        const float w = scores[size_t(j)];
-        for (int d = 0; d < hd; ++d) out[d] += w * v[d];
-      }
+      const uint32_t seq = batch[c.begin].seq;
+      attention_({.n_rows = n_rows,
+                  .q = q.data(),
+                  .out = out.data(),
+                  .lo = lo.data(),
+                  .hi = hi.data(),
+                  .k = kv_.k(il, seq, 0) + size_t(g * hd),
+                  .v = kv_.v(il, seq, 0) + size_t(g * hd),
+                  .kv_stride = hp.n_embd_k_gqa(),
+                  .head_dim = hd,
+                  .scale = kq_scale,
+                  .scratch = scratch.data()});
     }
   });
 }

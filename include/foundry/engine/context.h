@@ -15,6 +15,7 @@
 
 #include "foundry/core/status.h"
 #include "foundry/core/thread_pool.h"
+#include "foundry/engine/attention.h"
 #include "foundry/engine/kernels/kernels.h"
 #include "foundry/engine/kv_cache.h"
 #include "foundry/engine/model.h"
@@ -58,7 +59,7 @@ class Context {
   Context(std::shared_ptr<const Model> model, const kernels::KernelTable& kernels,
           ThreadPool& pool, KvCache kv, const ContextOptions& options)
       : model_(std::move(model)), kernels_(kernels), pool_(pool), kv_(std::move(kv)),
-        options_(options) {}
+        options_(options), attention_(attention::Select(kernels.isa())) {}
 
   Status Validate(std::span<const BatchToken> batch) const;
   void DecodeUbatch(std::span<const BatchToken> batch, std::vector<float>* logits);
@@ -71,6 +72,7 @@ class Context {
   ThreadPool& pool_;
   KvCache kv_;
   ContextOptions options_;
+  attention::Fn attention_;  // same ISA level as the kernel table
 
   // Scratch, sized per ubatch: shapes in the comments of DecodeUbatch.
   std::vector<float> x_, h_, q_, k_, v_, qkv_, attn_, o_, gate_, up_, gu_;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Fuzz smoke pass: builds the libFuzzer targets with clang + ASan + UBSan (build-fuzz/) and runs
+# each for FUZZ_SECONDS (default 20). Any crash fails the script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH="${FUZZ_SECONDS:-20}"
+export FOUNDRY_SHARED="${FOUNDRY_SHARED:-$(cd .. && pwd)/shared}"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOUNDRY_FUZZ=ON \
+  -DFOUNDRY_SANITIZE=ON -DFOUNDRY_BUILD_TESTS=OFF -DFOUNDRY_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j"${JOBS:-$(nproc)}" --target gguf_fuzz tokenizer_fuzz
+mkdir -p build-fuzz/corpus/gguf build-fuzz/corpus/tokenizer
+# Seeds: the small real models (headers, metadata, tensors) and the tokenizer test inputs.
+cp "$FOUNDRY_SHARED"/models/real/stories260K.gguf build-fuzz/corpus/gguf/ 2>/dev/null || true
+cp "$FOUNDRY_SHARED"/tokenizer/*.inp build-fuzz/corpus/tokenizer/ 2>/dev/null || true
+for t in gguf tokenizer; do
+  echo "== fuzzing $t for ${SECONDS_EACH}s"
+  ./build-fuzz/fuzz/${t}_fuzz -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=4096 \
+    -print_final_stats=1 build-fuzz/corpus/$t 2>&1 | tail -4
+done
+echo "fuzz smoke pass: 2 passed, 0 failed"

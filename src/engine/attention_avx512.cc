@@ -1,0 +1,6 @@
+// The tiled attention loop compiled for AVX-512 (see attention_tiled.h).
+#include "engine/attention_tiled.h"
+
+namespace foundry::engine::attention {
+void AttentionAvx512(const Task& task) { AttentionTiled(task); }
+}  // namespace foundry::engine::attention
