@@ -1,0 +1,102 @@
+#pragma once
+// ModelManager: the models a service has loaded, with their lifetimes.
+//
+// Models are loaded on demand (memory-mapped weights + one inference Context each), kept for a
+// time-to-live that every use renews (default 600 s, as Foundry Local), and unloaded when the TTL
+// runs out (Sweep), when asked (Unload / UnloadAll), or to make room: at most `max_loaded`
+// models and `memory_budget_bytes` of weights + KV cache, evicting the least recently used
+// model that is not in use. Where a model file lives is the resolver's business (catalog, cache,
+// bring-your-own files); the manager only sees ids and paths.
+//
+// Thread-safety: thread-safe. Generation on one model is serialized by LoadedModel::mu; different
+// models run in parallel. The clock is injected so tests control time.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "foundry/core/status.h"
+#include "foundry/core/thread_pool.h"
+#include "foundry/engine/context.h"
+#include "foundry/engine/kernels/kernels.h"
+#include "foundry/engine/model.h"
+
+namespace foundry::runtime {
+
+using SteadyClock = std::function<std::chrono::steady_clock::time_point()>;
+
+struct ModelManagerOptions {
+  std::chrono::seconds default_ttl{600};  // Foundry Local's default
+  size_t max_loaded = 3;                  // models loaded at once (LRU eviction beyond)
+  uint64_t memory_budget_bytes = 0;       // weights + KV of all loaded models; 0 = unlimited
+  uint32_t n_ctx = 4096;                  // context per model (capped at the model's own)
+  SteadyClock clock;                      // default: std::chrono::steady_clock::now
+};
+
+// A loaded model. Hold `mu` while using `context`.
+struct LoadedModel {
+  std::string id;
+  std::filesystem::path path;
+  std::shared_ptr<const engine::Model> model;
+  std::mutex mu;
+  std::unique_ptr<engine::Context> context;  // guarded by mu
+  uint64_t bytes = 0;                        // weights + KV cache
+};
+
+struct LoadedModelInfo {
+  std::string id;
+  std::filesystem::path path;
+  uint64_t bytes = 0;
+  std::chrono::steady_clock::time_point expires;
+};
+
+// Maps a model id to its file: kNotFound when the id is unknown or not downloaded (the message
+// is shown to the client).
+using ModelResolver = std::function<Result<std::filesystem::path>(const std::string& id)>;
+
+class ModelManager {
+ public:
+  // `kernels` and `pool` must outlive the manager.
+  ModelManager(const engine::kernels::KernelTable& kernels, ThreadPool& pool, ModelResolver resolver,
+               ModelManagerOptions options);
+
+  // The loaded model `id`, loading it if needed (kNotFound from the resolver, load errors as
+  // Model::Load reports them; kResourceExhausted if it cannot fit even after evicting every idle
+  // model). Renews the TTL (`ttl` > 0 sets a new one for this model).
+  Result<std::shared_ptr<LoadedModel>> Acquire(const std::string& id, std::chrono::seconds ttl = {});
+
+  // Unloads `id` (kNotFound if not loaded). Without `force` a model with a request in flight
+  // is left loaded and kFailedPrecondition returned.
+  Status Unload(const std::string& id, bool force);
+  void UnloadAll();
+
+  // Unloads models whose TTL has run out and that are idle. Returns how many.
+  size_t Sweep();
+
+  std::vector<LoadedModelInfo> List() const;
+  bool IsLoaded(const std::string& id) const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<LoadedModel> m;
+    std::chrono::steady_clock::time_point last_used, expires;
+    std::chrono::seconds ttl;
+  };
+  std::chrono::steady_clock::time_point Now() const;
+  // Evicts idle LRU entries until `need` more bytes and one more model fit. Caller holds mu_.
+  Status MakeRoom(uint64_t need);
+
+  const engine::kernels::KernelTable& kernels_;
+  ThreadPool& pool_;
+  ModelResolver resolver_;
+  ModelManagerOptions options_;
+  mutable std::mutex mu_;
+  std::vector<Entry> entries_;  // guarded by mu_
+  std::mutex load_mu_;          // one load at a time (loads are I/O + allocation heavy)
+};
+
+}  // namespace foundry::runtime

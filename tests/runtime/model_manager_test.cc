@@ -1,0 +1,131 @@
+#include "foundry/runtime/model_manager.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "support/shared_data.h"
+
+namespace foundry::runtime {
+namespace {
+
+using foundry::testing::SharedPath;
+using namespace std::chrono_literals;
+
+class ModelManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kernels_ = engine::kernels::SelectKernels(engine::kernels::DetectCpu());
+    files_ = {{"stories", SharedPath("models/real/stories260K.gguf")},
+              {"llama", SharedPath("models/synthetic/arch-llama.gguf")},
+              {"qwen", SharedPath("models/synthetic/arch-qwen2.gguf")},
+              {"broken", SharedPath("models/real/tinyllamas-stories-260k-q8_0.gguf")}};
+  }
+  std::unique_ptr<ModelManager> Make(ModelManagerOptions o) {
+    o.clock = [this] { return now_; };
+    o.n_ctx = 64;
+    return std::make_unique<ModelManager>(
+        kernels_, pool_,
+        [this](const std::string& id) -> Result<std::filesystem::path> {
+          auto it = files_.find(id);
+          if (it == files_.end()) return Status::NotFound("No model found for " + id);
+          return it->second;
+        },
+        o);
+  }
+  engine::kernels::KernelTable kernels_;
+  ThreadPool pool_{1};
+  std::map<std::string, std::filesystem::path> files_;
+  std::chrono::steady_clock::time_point now_{};
+};
+
+TEST_F(ModelManagerTest, LoadsOnDemandAndReusesTheLoadedModel) {
+  auto mm = Make({});
+  auto a = mm->Acquire("stories");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = mm->Acquire("stories");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(a->get(), b->get());
+  EXPECT_TRUE(mm->IsLoaded("stories"));
+  ASSERT_EQ(mm->List().size(), 1u);
+  EXPECT_GT(mm->List()[0].bytes, 0u);
+}
+
+TEST_F(ModelManagerTest, UnknownAndBrokenModelsAreClearErrors) {
+  auto mm = Make({});
+  EXPECT_EQ(mm->Acquire("nope").status().code(), StatusCode::kNotFound);
+  auto r = mm->Acquire("broken");
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(mm->List().empty());
+}
+
+TEST_F(ModelManagerTest, TtlExpiresIdleModelsAndUseRenewsIt) {
+  auto mm = Make({.default_ttl = 600s});
+  ASSERT_TRUE(mm->Acquire("stories").ok());
+  ASSERT_TRUE(mm->Acquire("llama", 30s).ok());
+  now_ += 20s;
+  ASSERT_TRUE(mm->Acquire("llama").ok());  // renews: expires at 50 s
+  now_ += 20s;                             // t = 40 s
+  EXPECT_EQ(mm->Sweep(), 0u);
+  now_ += 15s;                             // t = 55 s
+  EXPECT_EQ(mm->Sweep(), 1u);
+  EXPECT_FALSE(mm->IsLoaded("llama"));
+  EXPECT_TRUE(mm->IsLoaded("stories"));
+  now_ += 600s;
+  EXPECT_EQ(mm->Sweep(), 1u);
+  EXPECT_TRUE(mm->List().empty());
+}
+
+TEST_F(ModelManagerTest, ModelsInUseSurviveSweepAndUnloadWithoutForce) {
+  auto mm = Make({.default_ttl = 1s});
+  auto held = mm->Acquire("stories");
+  ASSERT_TRUE(held.ok());
+  now_ += 10s;
+  EXPECT_EQ(mm->Sweep(), 0u);
+  EXPECT_EQ(mm->Unload("stories", false).code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(mm->Unload("stories", true).ok());
+  EXPECT_FALSE(mm->IsLoaded("stories"));
+  // The holder can still finish its request.
+  std::lock_guard<std::mutex> lock((*held)->mu);
+  EXPECT_NE((*held)->context, nullptr);
+  EXPECT_EQ(mm->Unload("stories", true).code(), StatusCode::kNotFound);
+}
+
+TEST_F(ModelManagerTest, LeastRecentlyUsedIsEvictedBeyondMaxLoaded) {
+  auto mm = Make({.max_loaded = 2});
+  ASSERT_TRUE(mm->Acquire("stories").ok());
+  now_ += 1s;
+  ASSERT_TRUE(mm->Acquire("llama").ok());
+  now_ += 1s;
+  ASSERT_TRUE(mm->Acquire("stories").ok());  // llama is now the LRU
+  now_ += 1s;
+  ASSERT_TRUE(mm->Acquire("qwen").ok());
+  EXPECT_TRUE(mm->IsLoaded("stories"));
+  EXPECT_FALSE(mm->IsLoaded("llama"));
+  EXPECT_TRUE(mm->IsLoaded("qwen"));
+  mm->UnloadAll();
+  EXPECT_TRUE(mm->List().empty());
+}
+
+TEST_F(ModelManagerTest, MemoryBudgetEvictsOrRefuses) {
+  auto probe = Make({});
+  auto s = probe->Acquire("stories");
+  auto l = probe->Acquire("llama");
+  ASSERT_TRUE(s.ok() && l.ok());
+  const uint64_t both = (*s)->bytes + (*l)->bytes;
+  s = Status::Cancelled("release");
+  l = Status::Cancelled("release");
+
+  auto mm = Make({.memory_budget_bytes = both - 1});
+  ASSERT_TRUE(mm->Acquire("stories").ok());
+  ASSERT_TRUE(mm->Acquire("llama").ok());  // evicts stories to fit
+  EXPECT_FALSE(mm->IsLoaded("stories"));
+
+  auto tiny = Make({.memory_budget_bytes = 1024});
+  auto r = tiny->Acquire("llama");
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(r.status().message().find("memory budget"), std::string::npos) << r.status().message();
+}
+
+}  // namespace
+}  // namespace foundry::runtime
