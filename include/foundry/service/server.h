@@ -1,0 +1,74 @@
+#pragma once
+// Server: the local HTTP service — OpenAI-compatible inference plus Foundry Local's management
+// API — on top of the runtime's ModelManager.
+//
+// Routes (see docs/api-compatibility.md): GET /health, /openai/status, /status, /v1/models,
+// /openai/models, /openai/loadedmodels, /models/loaded, /openai/load/{id}, /models/load/{id},
+// /openai/unload/{id}, /models/unload/{id}, /openai/unloadall, /foundry/list; POST
+// /v1/completions, /v1/chat/completions (added when chat templates land).
+// Errors use OpenAI's shape {"error": {"message", "type", "param", "code"}} with the status code
+// from one table (HttpStatusFor).
+//
+// Thread-safety: requests are served on a pool of HTTP threads; everything they touch is
+// thread-safe (ModelManager) or per-request. Start() returns once the socket listens.
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "foundry/core/status.h"
+#include "foundry/runtime/model_manager.h"
+
+namespace foundry::service {
+
+// A model the service can serve (cached or bring-your-own), for /v1/models and /openai/models.
+struct ModelListing {
+  std::string id;
+  std::string alias;          // may be empty
+  uint32_t context_length = 0;
+  bool supports_tool_calling = false;
+  std::string owned_by = "foundry";
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                          // 0: any free port
+  size_t http_threads = 8;
+  std::filesystem::path model_dir;       // reported by /openai/status (modelDirPath)
+  std::chrono::seconds sweep_interval{5};  // how often idle models past their TTL are unloaded
+};
+
+struct ServiceHooks {
+  // Models that can be served (cached and BYO); loaded ones are added automatically.
+  std::function<std::vector<ModelListing>()> list_models;
+  // Catalog as served by /foundry/list (a JSON array in text form); empty -> "[]".
+  std::function<std::string()> foundry_list_json;
+};
+
+int HttpStatusFor(const Status& status);
+
+class Server {
+ public:
+  // kUnavailable if the address cannot be bound. `models` must outlive the server.
+  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options,
+                                               runtime::ModelManager& models, ServiceHooks hooks);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  int port() const;
+  std::string url() const;  // "http://127.0.0.1:PORT"
+  // Stops listening and waits for in-flight requests to finish. Idempotent.
+  void Stop();
+  // Blocks until Stop() is called from another thread (or a signal handler path).
+  void Wait();
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace foundry::service

@@ -1,0 +1,307 @@
+#include "foundry/service/server.h"
+
+#include <httplib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "service/openai_params.h"
+
+namespace foundry::service {
+namespace {
+
+using nlohmann::json;
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string RandomId(const char* prefix) {
+  static const char* kAlnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  std::string id = prefix;
+  for (int i = 0; i < 24; ++i) id += kAlnum[rng() % 62];
+  return id;
+}
+
+const char* ErrorType(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange: return "invalid_request_error";
+    case StatusCode::kNotFound: return "not_found_error";
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kUnavailable: return "unavailable_error";
+    default: return "server_error";
+  }
+}
+
+void SendError(httplib::Response& res, const Status& st, const char* param = nullptr) {
+  json err = {{"message", st.message()},
+              {"type", ErrorType(st)},
+              {"param", param ? json(param) : json(nullptr)},
+              {"code", st.code() == StatusCode::kOutOfRange ? json("context_length_exceeded") : json(nullptr)}};
+  res.status = HttpStatusFor(st);
+  res.set_content(json{{"error", err}}.dump(), "application/json");
+}
+
+void SendJson(httplib::Response& res, const json& j) {
+  res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+Result<json> ParseBody(const httplib::Request& req) {
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return Status::InvalidArgument("request body is not valid JSON");
+  if (!body.is_object()) return Status::InvalidArgument("request body must be a JSON object");
+  return body;
+}
+
+std::string SseEvent(const json& j) {
+  return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+}
+
+}  // namespace
+
+int HttpStatusFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kFailedPrecondition: return 409;
+    case StatusCode::kUnimplemented: return 501;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kCancelled: return 499;
+    case StatusCode::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
+struct Server::Impl {
+  ServerOptions options;
+  runtime::ModelManager& models;
+  ServiceHooks hooks;
+  httplib::Server http;
+  int port = 0;
+  std::thread listener;
+  std::thread sweeper;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;  // guarded by mu
+
+  Impl(const ServerOptions& o, runtime::ModelManager& m, ServiceHooks h)
+      : options(o), models(m), hooks(std::move(h)) {}
+
+  std::string Url() const { return "http://" + options.host + ":" + std::to_string(port); }
+
+  void Routes();
+  void Completions(const httplib::Request& req, httplib::Response& res);
+  std::vector<ModelListing> Listings();
+};
+
+std::vector<ModelListing> Server::Impl::Listings() {
+  std::vector<ModelListing> out = hooks.list_models ? hooks.list_models() : std::vector<ModelListing>{};
+  for (const auto& info : models.List()) {
+    bool known = false;
+    for (const auto& l : out) known |= l.id == info.id;
+    if (!known) out.push_back({.id = info.id});
+  }
+  return out;
+}
+
+void Server::Impl::Routes() {
+  http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    SendJson(res, {{"status", "ok"}});
+  });
+  http.Get("/openai/status", [this](const httplib::Request&, httplib::Response& res) {
+    // camelCase: every Foundry Local SDK reads "modelDirPath".
+    SendJson(res, {{"endpoints", {Url()}}, {"modelDirPath", options.model_dir.string()}, {"pipeName", "inference_agent"}});
+  });
+  http.Get("/status", [this](const httplib::Request&, httplib::Response& res) {
+    SendJson(res, {{"modelCachePath", options.model_dir.string()}, {"endpoints", {Url()}}, {"pid", ::getpid()}});
+  });
+  http.Get("/foundry/list", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(hooks.foundry_list_json ? hooks.foundry_list_json() : "[]", "application/json");
+  });
+  http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+    json data = json::array();
+    for (const auto& m : Listings())
+      data.push_back({{"id", m.id}, {"object", "model"}, {"created", UnixNow()}, {"owned_by", m.owned_by},
+                      {"context_length", m.context_length}, {"maxInputTokens", m.context_length},
+                      {"toolCalling", m.supports_tool_calling}, {"supports_tool_calling", m.supports_tool_calling}});
+    SendJson(res, {{"object", "list"}, {"data", data}});
+  });
+  http.Get("/openai/models", [this](const httplib::Request&, httplib::Response& res) {
+    json ids = json::array();
+    for (const auto& m : Listings()) ids.push_back(m.id);
+    SendJson(res, ids);
+  });
+  auto loaded = [this](const httplib::Request&, httplib::Response& res) {
+    json ids = json::array();
+    for (const auto& m : models.List()) ids.push_back(m.id);
+    SendJson(res, ids);
+  };
+  http.Get("/openai/loadedmodels", loaded);
+  http.Get("/models/loaded", loaded);
+
+  auto load = [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    long ttl = 0;
+    for (const char* key : {"ttl", "timeout"})  // C# SDK 0.x sends timeout=
+      if (req.has_param(key)) ttl = std::strtol(req.get_param_value(key).c_str(), nullptr, 10);
+    auto m = models.Acquire(id, std::chrono::seconds(ttl > 0 ? ttl : 0));
+    if (!m.ok()) {
+      Status st = m.status();
+      // The Foundry SDKs map this text to "model not downloaded".
+      if (st.code() == StatusCode::kNotFound)
+        st = Status::NotFound("No OpenAIService provider found for modelName " + id + ": " + st.message());
+      return SendError(res, st);
+    }
+    if (req.path.starts_with("/models/")) SendJson(res, {{"status", "loaded"}});
+  };
+  http.Get(R"(/openai/load/(.+))", load);
+  http.Get(R"(/models/load/(.+))", load);
+  auto unload = [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    const bool force = req.get_param_value("force") == "true";
+    Status st = models.Unload(id, force);
+    if (!st.ok()) return SendError(res, st);
+    if (req.path.starts_with("/models/")) SendJson(res, {{"status", "unloaded"}});
+  };
+  http.Get(R"(/openai/unload/(.+))", unload);
+  http.Get(R"(/models/unload/(.+))", unload);
+  http.Get("/openai/unloadall", [this](const httplib::Request&, httplib::Response&) { models.UnloadAll(); });
+
+  http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    Completions(req, res);
+  });
+}
+
+void Server::Impl::Completions(const httplib::Request& req, httplib::Response& res) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return SendError(res, body.status());
+  const json& b = *body;
+  if (!b.contains("model") || !b["model"].is_string())
+    return SendError(res, Status::InvalidArgument("'model' is required"), "model");
+  if (!b.contains("prompt") || !b["prompt"].is_string())
+    return SendError(res, Status::InvalidArgument("'prompt' must be a string"), "prompt");
+  auto opts = ParseRequestOptions(b);
+  if (!opts.ok()) return SendError(res, opts.status());
+  const std::string model_id = b["model"];
+  auto lm = models.Acquire(model_id);
+  if (!lm.ok()) return SendError(res, lm.status(), "model");
+
+  const std::string id = RandomId("cmpl-");
+  const int64_t created = UnixNow();
+  // Captures by value: the streaming provider runs after this function has returned.
+  auto chunk = [id, created, model_id](const std::string& text, const json& finish) {
+    return json{{"id", id}, {"object", "text_completion"}, {"created", created}, {"model", model_id},
+                {"choices", {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}}}}};
+  };
+  auto usage = [](const runtime::GenerateResult& r) {
+    return json{{"prompt_tokens", r.prompt_tokens.size()},
+                {"completion_tokens", r.tokens.size()},
+                {"total_tokens", r.prompt_tokens.size() + r.tokens.size()}};
+  };
+  const std::string prompt = b["prompt"];
+  std::shared_ptr<runtime::LoadedModel> model = *lm;
+
+  if (!opts->stream) {
+    std::lock_guard<std::mutex> lock(model->mu);
+    auto r = runtime::Generate(*model->context, prompt, opts->gen);
+    if (!r.ok()) return SendError(res, r.status());
+    json out = chunk(r->text, runtime::FinishReasonName(r->finish));
+    out["usage"] = usage(*r);
+    return SendJson(res, out);
+  }
+
+  // Streaming: validate by tokenizing first so errors still get a proper status code.
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [this, model, prompt, o = *opts, chunk, usage](size_t, httplib::DataSink& sink) {
+        std::lock_guard<std::mutex> lock(model->mu);
+        bool connected = true;
+        auto r = runtime::Generate(*model->context, prompt, o.gen, [&](std::string_view piece) {
+          std::string ev = SseEvent(chunk(std::string(piece), nullptr));
+          connected = sink.write(ev.data(), ev.size());
+          return connected;  // a disconnected client cancels the generation
+        });
+        if (!connected) return false;
+        std::string tail;
+        if (!r.ok()) {
+          tail = SseEvent({{"error", {{"message", r.status().message()}, {"type", ErrorType(r.status())}}}});
+        } else {
+          tail = SseEvent(chunk("", runtime::FinishReasonName(r->finish)));
+          if (o.include_usage) {
+            json u = chunk("", nullptr);
+            u["choices"] = json::array();
+            u["usage"] = usage(*r);
+            tail += SseEvent(u);
+          }
+        }
+        tail += "data: [DONE]\n\n";
+        sink.write(tail.data(), tail.size());
+        sink.done();
+        return true;
+      });
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { Stop(); }
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, runtime::ModelManager& models,
+                                              ServiceHooks hooks) {
+  auto impl = std::make_unique<Impl>(options, models, std::move(hooks));
+  const size_t threads = options.http_threads;
+  impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  impl->http.set_keep_alive_max_count(100);
+  impl->Routes();
+  if (options.port == 0) {
+    impl->port = impl->http.bind_to_any_port(options.host);
+    if (impl->port <= 0) return Status::Unavailable("cannot listen on " + options.host);
+  } else {
+    if (!impl->http.bind_to_port(options.host, options.port))
+      return Status::Unavailable("cannot listen on " + options.host + ":" + std::to_string(options.port) +
+                                 " (is another service using the port?)");
+    impl->port = options.port;
+  }
+  Impl* p = impl.get();
+  p->listener = std::thread([p] { p->http.listen_after_bind(); });
+  p->sweeper = std::thread([p] {
+    std::unique_lock<std::mutex> lock(p->mu);
+    while (!p->stopping) {
+      p->cv.wait_for(lock, p->options.sweep_interval);
+      if (!p->stopping) p->models.Sweep();
+    }
+  });
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+int Server::port() const { return impl_->port; }
+std::string Server::url() const { return impl_->Url(); }
+
+void Server::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->stopping && !impl_->listener.joinable()) return;
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  impl_->http.stop();
+  if (impl_->listener.joinable()) impl_->listener.join();
+  if (impl_->sweeper.joinable()) impl_->sweeper.join();
+}
+
+void Server::Wait() {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->cv.wait(lock, [&] { return impl_->stopping; });
+}
+
+}  // namespace foundry::service

@@ -1,0 +1,171 @@
+// The HTTP service over a real socket on 127.0.0.1, driven with a real HTTP client.
+
+#include "foundry/service/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "support/shared_data.h"
+
+namespace foundry::service {
+namespace {
+
+using foundry::testing::SharedPath;
+using nlohmann::json;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kernels_ = engine::kernels::SelectKernels(engine::kernels::DetectCpu());
+    files_ = {{"stories260K", SharedPath("models/real/stories260K.gguf")},
+              {"arch-llama", SharedPath("models/synthetic/arch-llama.gguf")}};
+    models_ = std::make_unique<runtime::ModelManager>(
+        kernels_, pool_,
+        [this](const std::string& id) -> Result<std::filesystem::path> {
+          auto it = files_.find(id);
+          if (it == files_.end()) return Status::NotFound("model " + id + " is not in the cache");
+          return it->second;
+        },
+        runtime::ModelManagerOptions{.n_ctx = 256});
+    ServiceHooks hooks;
+    hooks.list_models = [] { return std::vector<ModelListing>{{.id = "stories260K", .context_length = 256}}; };
+    auto s = Server::Start({.host = "127.0.0.1", .port = 0, .model_dir = "/tmp/models"}, *models_, hooks);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(s).value();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(120, 0);
+    golden_ = json::parse(foundry::testing::ReadFileText(SharedPath("golden/stories260K.json")));
+  }
+  void TearDown() override {
+    client_.reset();
+    if (server_) server_->Stop();
+  }
+  std::string GoldenText(int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += golden_["prompts"][0]["greedy"]["pieces"][i].get<std::string>();
+    return s;
+  }
+  json Post(const std::string& path, const json& body, int want_status = 200) {
+    auto r = client_->Post(path, body.dump(), "application/json");
+    EXPECT_TRUE(r) << path;
+    if (!r) return {};
+    EXPECT_EQ(r->status, want_status) << r->body;
+    return json::parse(r->body, nullptr, false);
+  }
+  json Get(const std::string& path, int want_status = 200) {
+    auto r = client_->Get(path);
+    EXPECT_TRUE(r) << path;
+    if (!r) return {};
+    EXPECT_EQ(r->status, want_status) << r->body;
+    return r->body.empty() ? json() : json::parse(r->body, nullptr, false);
+  }
+
+  engine::kernels::KernelTable kernels_;
+  ThreadPool pool_{2};
+  std::map<std::string, std::filesystem::path> files_;
+  std::unique_ptr<runtime::ModelManager> models_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<httplib::Client> client_;
+  json golden_;
+};
+
+TEST_F(ServerTest, StatusAndHealth) {
+  json st = Get("/openai/status");
+  EXPECT_EQ(st["endpoints"][0], server_->url());
+  EXPECT_EQ(st["modelDirPath"], "/tmp/models");
+  EXPECT_EQ(Get("/health")["status"], "ok");
+  EXPECT_EQ(Get("/status")["modelCachePath"], "/tmp/models");
+}
+
+TEST_F(ServerTest, CompletionMatchesGoldenGreedy) {
+  json r = Post("/v1/completions", {{"model", "stories260K"}, {"prompt", "Once upon a time"},
+                                    {"max_tokens", 16}, {"temperature", 0}});
+  EXPECT_EQ(r["object"], "text_completion");
+  EXPECT_EQ(r["model"], "stories260K");
+  EXPECT_EQ(r["choices"][0]["text"], GoldenText(16));
+  EXPECT_EQ(r["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(r["usage"]["prompt_tokens"], 5);
+  EXPECT_EQ(r["usage"]["completion_tokens"], 16);
+  EXPECT_EQ(r["usage"]["total_tokens"], 21);
+}
+
+TEST_F(ServerTest, StreamedCompletionReassemblesAndEndsWithDone) {
+  json body = {{"model", "stories260K"}, {"prompt", "Once upon a time"}, {"max_tokens", 16},
+               {"temperature", 0}, {"stream", true}, {"stream_options", {{"include_usage", true}}}};
+  auto r = client_->Post("/v1/completions", body.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/event-stream");
+  std::string text, finish;
+  json usage;
+  bool done = false;
+  size_t pos = 0;
+  while ((pos = r->body.find("data: ", pos)) != std::string::npos) {
+    size_t end = r->body.find("\n\n", pos);
+    ASSERT_NE(end, std::string::npos);
+    std::string payload = r->body.substr(pos + 6, end - pos - 6);
+    pos = end + 2;
+    if (payload == "[DONE]") {
+      done = true;
+      continue;
+    }
+    json ev = json::parse(payload);
+    if (ev.contains("usage")) {
+      usage = ev["usage"];
+      continue;
+    }
+    text += ev["choices"][0]["text"].get<std::string>();
+    if (!ev["choices"][0]["finish_reason"].is_null()) finish = ev["choices"][0]["finish_reason"];
+  }
+  EXPECT_TRUE(done);
+  EXPECT_EQ(text, GoldenText(16));
+  EXPECT_EQ(finish, "length");
+  EXPECT_EQ(usage["completion_tokens"], 16);
+}
+
+TEST_F(ServerTest, ErrorsHaveOpenAIShapeAndStatus) {
+  json e = Post("/v1/completions", {{"model", "nope"}, {"prompt", "x"}}, 404);
+  EXPECT_EQ(e["error"]["type"], "not_found_error");
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("nope"), std::string::npos);
+
+  auto r = client_->Post("/v1/completions", "{not json", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(json::parse(r->body)["error"]["type"], "invalid_request_error");
+
+  e = Post("/v1/completions", {{"model", "stories260K"}, {"prompt", "x"}, {"temperature", 5}}, 400);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("temperature"), std::string::npos);
+
+  std::string long_prompt;
+  for (int i = 0; i < 100; ++i) long_prompt += "Once upon a time ";
+  e = Post("/v1/completions", {{"model", "stories260K"}, {"prompt", long_prompt}}, 400);
+  EXPECT_EQ(e["error"]["code"], "context_length_exceeded");
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("too many"), std::string::npos) << e;
+}
+
+TEST_F(ServerTest, LoadUnloadAndListing) {
+  EXPECT_EQ(Get("/openai/loadedmodels"), json::array());
+  Get("/openai/load/arch-llama?ttl=30");
+  EXPECT_EQ(Get("/openai/loadedmodels"), json::array({"arch-llama"}));
+  EXPECT_EQ(Get("/models/loaded"), json::array({"arch-llama"}));
+  json models = Get("/v1/models");
+  ASSERT_EQ(models["object"], "list");
+  std::vector<std::string> ids;
+  for (const auto& m : models["data"]) ids.push_back(m["id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"stories260K", "arch-llama"}));
+  EXPECT_EQ(models["data"][0]["context_length"], 256);
+  Get("/openai/unload/arch-llama");
+  EXPECT_EQ(Get("/openai/loadedmodels"), json::array());
+  json e = Get("/openai/load/missing", 404);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("No OpenAIService provider found for modelName"),
+            std::string::npos);
+  EXPECT_EQ(Get("/models/load/stories260K")["status"], "loaded");
+  Get("/openai/unloadall");
+  EXPECT_EQ(Get("/openai/loadedmodels"), json::array());
+}
+
+}  // namespace
+}  // namespace foundry::service
