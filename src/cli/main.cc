@@ -7,6 +7,10 @@
 #include "cli/bench_commands.h"
 #include "cli/cli_common.h"
 #include "cli/model_commands.h"
+#include "cli/service_commands.h"
+
+#include <cstdlib>
+#include <filesystem>
 
 int main(int argc, char** argv) {
   CLI::App app{"foundry — run small language models locally"};
@@ -18,6 +22,21 @@ int main(int argc, char** argv) {
   foundry::cli::AddModelCommands(*model, &exit_code);
   foundry::cli::AddSynthCommand(*model, &exit_code);
   foundry::cli::AddBenchCommand(app, &exit_code);
+
+  // The only place the environment is read: where foundry keeps its state.
+  foundry::cli::FoundryHome home;
+  if (const char* env = std::getenv("FOUNDRY_HOME"); env && *env) {
+    home.dir = env;
+  } else {
+    const char* h = std::getenv("HOME");
+    home.dir = std::filesystem::path(h && *h ? h : ".") / ".foundry";
+  }
+  std::error_code ec;
+  home.exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) home.exe = argv[0];
+  CLI::App* service = app.add_subcommand("service", "Manage the local model inference service");
+  service->require_subcommand(1);
+  foundry::cli::AddServiceCommands(*service, home, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,353 @@
+#include "cli/service_commands.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/cli_common.h"
+#include "foundry/service/server.h"
+
+namespace foundry::cli {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr int kDefaultPort = 5273;
+
+struct Settings {
+  std::string host = "127.0.0.1";
+  int port = kDefaultPort;
+  fs::path cache_dir;
+  int ttl_seconds = 600;
+};
+
+fs::path SettingsPath(const FoundryHome& h) { return h.dir / "settings.json"; }
+fs::path EndpointPath(const FoundryHome& h) { return h.dir / "service.json"; }
+fs::path LogPath(const FoundryHome& h) { return h.dir / "logs" / "service.log"; }
+
+json ReadJsonFile(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) return json();
+  return json::parse(in, nullptr, false);
+}
+
+Status WriteJsonFile(const fs::path& p, const json& j) {
+  std::error_code ec;
+  fs::create_directories(p.parent_path(), ec);
+  const fs::path tmp = p.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << j.dump(2) << "\n";
+    if (!out) return Status::Unavailable("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, p, ec);
+  if (ec) return Status::Unavailable("cannot write " + p.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+Settings LoadSettings(const FoundryHome& h) {
+  Settings s;
+  s.cache_dir = h.dir / "cache" / "models";
+  json j = ReadJsonFile(SettingsPath(h));
+  if (j.is_object() && j.contains("serviceSettings") && j["serviceSettings"].is_object()) {
+    const json& ss = j["serviceSettings"];
+    if (ss.contains("host") && ss["host"].is_string()) s.host = ss["host"];
+    if (ss.contains("port") && ss["port"].is_number_integer()) s.port = ss["port"];
+    if (ss.contains("cacheDirectoryPath") && ss["cacheDirectoryPath"].is_string())
+      s.cache_dir = ss["cacheDirectoryPath"].get<std::string>();
+    if (ss.contains("defaultSecondsForModelTTL") && ss["defaultSecondsForModelTTL"].is_number_integer())
+      s.ttl_seconds = ss["defaultSecondsForModelTTL"];
+  }
+  return s;
+}
+
+json SettingsJson(const Settings& s) {
+  return {{"defaultLogLevel", 2},
+          {"serviceSettings",
+           {{"host", s.host},
+            {"port", s.port},
+            {"cacheDirectoryPath", s.cache_dir.string()},
+            {"schema", "http"},
+            {"pipeName", "inference_agent"},
+            {"defaultSecondsForModelTTL", s.ttl_seconds},
+            {"initialConnectionTimeoutInSeconds", 6}}}};
+}
+
+struct Endpoint {
+  pid_t pid = 0;
+  std::string url;  // "http://127.0.0.1:5273"
+  std::string host;
+  int port = 0;
+};
+
+std::optional<Endpoint> ReadEndpoint(const FoundryHome& h) {
+  json j = ReadJsonFile(EndpointPath(h));
+  if (!j.is_object() || !j.contains("pid") || !j.contains("host") || !j.contains("port")) return std::nullopt;
+  Endpoint e;
+  e.pid = j["pid"].get<pid_t>();
+  e.host = j["host"];
+  e.port = j["port"];
+  e.url = "http://" + e.host + ":" + std::to_string(e.port);
+  return e;
+}
+
+// True if a foundry service answers /openai/status at host:port within `timeout`.
+bool Answers(const std::string& host, int port, std::chrono::milliseconds timeout) {
+  httplib::Client c(host == "0.0.0.0" ? "127.0.0.1" : host, port);
+  c.set_connection_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
+  c.set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
+  auto r = c.Get("/openai/status");
+  return r && r->status == 200;
+}
+
+bool ProcessAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+// The running service, if its endpoint file names a live process that answers.
+std::optional<Endpoint> Running(const FoundryHome& h) {
+  auto e = ReadEndpoint(h);
+  if (!e || !ProcessAlive(e->pid)) return std::nullopt;
+  if (!Answers(e->host, e->port, std::chrono::milliseconds(1500))) return std::nullopt;
+  return e;
+}
+
+void PrintNotRunning() {
+  std::printf("🔴 Model management service is not running!\n");
+  std::printf("To start the service, run the following command: foundry service start\n");
+}
+
+int Status_(const FoundryHome& h) {
+  auto e = Running(h);
+  if (!e) {
+    PrintNotRunning();
+    return 0;
+  }
+  std::printf("🟢 Model management service is running on %s/openai/status\n", e->url.c_str());
+  return 0;
+}
+
+int Start(const FoundryHome& h) {
+  if (auto e = Running(h)) {
+    std::printf("🟢 Service is already running on %s/.\n", e->url.c_str());
+    return 0;
+  }
+  const Settings s = LoadSettings(h);
+  std::error_code ec;
+  fs::create_directories(LogPath(h).parent_path(), ec);
+  pid_t child = ::fork();
+  if (child < 0) return Fail(Status::Unavailable(std::string("fork: ") + std::strerror(errno)));
+  if (child == 0) {
+    // Detach: own session, stdio to the log, then become `foundry service run`.
+    ::setsid();
+    int fd = ::open(LogPath(h).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    const std::string exe = h.exe.string();
+    ::execl(exe.c_str(), exe.c_str(), "service", "run", static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  // Wait until it answers (or dies).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int wstatus = 0;
+    if (::waitpid(child, &wstatus, WNOHANG) == child) {
+      std::fprintf(stderr, "error: the service exited during startup; see %s\n", LogPath(h).c_str());
+      return 1;
+    }
+    if (auto e = ReadEndpoint(h); e && e->pid == child && Answers(e->host, e->port, std::chrono::milliseconds(500))) {
+      std::printf("🟢 Service is Started on %s/, PID %d!\n", e->url.c_str(), int(child));
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::fprintf(stderr, "error: the service did not answer on %s:%d within 30 s; see %s\n", s.host.c_str(),
+               s.port, LogPath(h).c_str());
+  return 1;
+}
+
+int Stop(const FoundryHome& h) {
+  auto e = ReadEndpoint(h);
+  if (e && ProcessAlive(e->pid)) {
+    ::kill(e->pid, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (ProcessAlive(e->pid) && std::chrono::steady_clock::now() < deadline) {
+      ::waitpid(e->pid, nullptr, WNOHANG);  // reap if it is our child
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (ProcessAlive(e->pid)) ::kill(e->pid, SIGKILL);
+  }
+  std::error_code ec;
+  fs::remove(EndpointPath(h), ec);
+  std::printf("🔴 Service is stopped.\n");
+  return 0;
+}
+
+int Ps(const FoundryHome& h) {
+  auto e = Running(h);
+  if (!e) {
+    PrintNotRunning();
+    return 1;
+  }
+  httplib::Client c(e->host, e->port);
+  auto r = c.Get("/openai/loadedmodels");
+  json ids = r ? json::parse(r->body, nullptr, false) : json();
+  if (!ids.is_array() || ids.empty()) {
+    std::printf("No models are currently loaded in the service\n");
+    return 0;
+  }
+  std::printf("Models running in service:\n");
+  std::printf("    %-30s %s\n", "Alias", "Model ID");
+  for (const auto& id : ids) std::printf("🟢  %-30s %s\n", id.get<std::string>().c_str(), id.get<std::string>().c_str());
+  return 0;
+}
+
+struct SetFlags {
+  int port = 0;
+  std::string host;
+  std::string cache_dir;
+  int ttl = 0;
+  bool show = false;
+};
+
+int Set(const FoundryHome& h, const SetFlags& f) {
+  Settings s = LoadSettings(h);
+  bool changed = false;
+  if (f.port != 0) {
+    if (f.port < 1 || f.port > 65535) return Fail(Status::InvalidArgument("--port must be in 1..65535"));
+    s.port = f.port;
+    changed = true;
+  }
+  if (!f.host.empty()) s.host = f.host, changed = true;
+  if (!f.cache_dir.empty()) s.cache_dir = fs::absolute(f.cache_dir), changed = true;
+  if (f.ttl > 0) s.ttl_seconds = f.ttl, changed = true;
+  if (!changed) {
+    std::printf("No settings changed\n");
+    if (f.show) std::printf("%s\n", SettingsJson(s).dump(2).c_str());
+    return 0;
+  }
+  std::printf("Saving new settings\n");
+  if (Status st = WriteJsonFile(SettingsPath(h), SettingsJson(s)); !st.ok()) return Fail(st);
+  if (f.show) std::printf("%s\n", SettingsJson(s).dump(2).c_str());
+  if (Running(h)) {
+    std::printf("Restarting service...\n");
+    Stop(h);
+    return Start(h);
+  }
+  return 0;
+}
+
+int Diag(const FoundryHome& h) {
+  const Settings s = LoadSettings(h);
+  std::printf("foundry home:    %s\n", h.dir.c_str());
+  std::printf("settings:        %s\n%s\n", SettingsPath(h).c_str(), SettingsJson(s).dump(2).c_str());
+  auto e = ReadEndpoint(h);
+  std::printf("service:         %s\n", e ? (e->url + " (PID " + std::to_string(e->pid) + (ProcessAlive(e->pid) ? ", alive)" : ", not running)")).c_str() : "not started");
+  std::printf("log:             %s\n", LogPath(h).c_str());
+  std::ifstream in(LogPath(h));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+    if (lines.size() > 20) lines.erase(lines.begin());
+  }
+  for (const auto& l : lines) std::printf("  | %s\n", l.c_str());
+  return 0;
+}
+
+// The foreground service: serves until SIGINT/SIGTERM.
+int Run(const FoundryHome& h, std::string host, int port) {
+  const Settings s = LoadSettings(h);
+  if (host.empty()) host = s.host;
+  if (port == 0) port = s.port;
+  // Block the stop signals in every thread; main waits for them with sigwait.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  auto kernels = engine::kernels::SelectKernels(engine::kernels::DetectCpu());
+  ThreadPool pool(0);
+  const fs::path cache = s.cache_dir;
+  std::error_code ec;
+  fs::create_directories(cache, ec);
+  // Bring-your-own resolver: a .gguf anywhere under the cache dir is model <file stem>.
+  auto find_model = [cache](const std::string& id) -> Result<fs::path> {
+    std::error_code ec2;
+    for (auto it = fs::recursive_directory_iterator(cache, ec2); !ec2 && it != fs::recursive_directory_iterator();
+         it.increment(ec2)) {
+      if (it->path().extension() == ".gguf" && it->path().stem() == id) return it->path();
+    }
+    return Status::NotFound("model " + id + " is not in the cache (" + cache.string() + ")");
+  };
+  auto list_models = [cache]() {
+    std::vector<service::ModelListing> out;
+    std::error_code ec2;
+    for (auto it = fs::recursive_directory_iterator(cache, ec2); !ec2 && it != fs::recursive_directory_iterator();
+         it.increment(ec2))
+      if (it->path().extension() == ".gguf") out.push_back({.id = it->path().stem().string()});
+    return out;
+  };
+  runtime::ModelManager models(kernels, pool, find_model,
+                               {.default_ttl = std::chrono::seconds(s.ttl_seconds)});
+  auto server = service::Server::Start({.host = host, .port = port, .model_dir = cache}, models,
+                                       {.list_models = list_models});
+  if (!server.ok()) return Fail(server.status());
+  json endpoint = {{"pid", ::getpid()}, {"host", host}, {"port", (*server)->port()}, {"url", (*server)->url()}};
+  if (Status st = WriteJsonFile(EndpointPath(h), endpoint); !st.ok()) return Fail(st);
+  std::printf("foundry service listening on %s (PID %d)\n", (*server)->url().c_str(), int(::getpid()));
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&set, &sig);
+  std::printf("foundry service stopping (signal %d)\n", sig);
+  (*server)->Stop();
+  // Remove the endpoint file only if it is still ours.
+  if (auto e = ReadEndpoint(h); e && e->pid == ::getpid()) fs::remove(EndpointPath(h), ec);
+  return 0;
+}
+
+}  // namespace
+
+void AddServiceCommands(CLI::App& service, const FoundryHome& home, int* exit_code) {
+  service.add_subcommand("start", "Start the local model service in the background")
+      ->callback([&home, exit_code] { *exit_code = Start(home); });
+  service.add_subcommand("stop", "Stop the service")->callback([&home, exit_code] { *exit_code = Stop(home); });
+  service.add_subcommand("restart", "Restart the service")->callback([&home, exit_code] {
+    Stop(home);
+    *exit_code = Start(home);
+  });
+  service.add_subcommand("status", "Show whether the service runs and where")
+      ->callback([&home, exit_code] { *exit_code = Status_(home); });
+  auto ps = service.add_subcommand("ps", "List the models loaded in the service");
+  ps->alias("list");
+  ps->callback([&home, exit_code] { *exit_code = Ps(home); });
+  auto set_flags = std::make_shared<SetFlags>();
+  auto set = service.add_subcommand("set", "Change service settings (restarts a running service)");
+  set->add_option("--port", set_flags->port, "Port to listen on");
+  set->add_option("--host", set_flags->host, "Address to bind (127.0.0.1; 0.0.0.0 for LAN access)");
+  set->add_option("--cachedir", set_flags->cache_dir, "Model cache directory");
+  set->add_option("--ttl", set_flags->ttl, "Default model time-to-live in seconds");
+  set->add_flag("--show", set_flags->show, "Print the settings");
+  set->callback([&home, set_flags, exit_code] { *exit_code = Set(home, *set_flags); });
+  service.add_subcommand("diag", "Show settings, state and the end of the service log")
+      ->callback([&home, exit_code] { *exit_code = Diag(home); });
+  auto run_host = std::make_shared<std::string>();
+  auto run_port = std::make_shared<int>(0);
+  auto run = service.add_subcommand("run", "Run the service in the foreground (systemd, containers)");
+  run->add_option("--host", *run_host, "Address to bind (default: settings)");
+  run->add_option("--port", *run_port, "Port (default: settings, 5273)");
+  run->callback([&home, run_host, run_port, exit_code] { *exit_code = Run(home, *run_host, *run_port); });
+}
+
+}  // namespace foundry::cli
