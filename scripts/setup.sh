@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libpcre2-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  libcpp-httplib-dev libssl-dev
+  libcpp-httplib-dev libssl-dev libcurl4-openssl-dev
 )
 
 SUDO=""
