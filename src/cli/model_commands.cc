@@ -7,6 +7,7 @@
 #include <random>
 
 #include "cli/cli_common.h"
+#include "cli/store_commands.h"
 #include "foundry/runtime/generator.h"
 
 namespace foundry::cli {
@@ -51,8 +52,10 @@ void AddEngineFlags(CLI::App* cmd, EngineFlags* f) {
   cmd->add_option("-c,--ctx-size", f->ctx_size, "Context size in tokens (default: model's, at most 4096)");
 }
 
-int Run(const RunFlags& f) {
-  auto eng = LoadEngine(f.model, f.engine);
+int Run(const FoundryHome& home, const RunFlags& f) {
+  auto file = ResolveModelFile(home, f.model);
+  if (!file.ok()) return Fail(file.status());
+  auto eng = LoadEngine(file->string(), f.engine);
   if (!eng.ok()) return Fail(eng.status());
   runtime::GenerateOptions o;
   o.max_tokens = f.max_tokens;
@@ -207,10 +210,10 @@ int Info(const InfoFlags& f) {
 
 }  // namespace
 
-void AddModelCommands(CLI::App& model, int* exit_code) {
+void AddModelCommands(CLI::App& model, const FoundryHome& home, int* exit_code) {
   auto run = std::make_shared<RunFlags>();
   CLI::App* r = model.add_subcommand("run", "Generate a continuation of a prompt with a GGUF model");
-  r->add_option("model", run->model, "Path to a .gguf file")->required();
+  r->add_option("model", run->model, "A .gguf file, or an alias/model id (downloaded if needed)")->required();
   r->add_option("-p,--prompt", run->prompt, "Prompt text")->required();
   r->add_option("-n,--max-tokens", run->max_tokens, "Tokens to generate at most (-1: until the context is full)")
       ->default_val(256);
@@ -226,7 +229,7 @@ void AddModelCommands(CLI::App& model, int* exit_code) {
   r->add_flag("--ignore-eos", run->ignore_eos, "Keep generating past end-of-generation tokens");
   r->add_flag("--json", run->json, "Print one JSON object: prompt_tokens, tokens, text");
   AddEngineFlags(r, &run->engine);
-  r->callback([run, exit_code] { *exit_code = Run(*run); });
+  r->callback([&home, run, exit_code] { *exit_code = Run(home, *run); });
 
   auto ev = std::make_shared<EvalFlags>();
   CLI::App* e = model.add_subcommand("eval", "Print the top logits at every prompt position as JSON");

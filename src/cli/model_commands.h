@@ -3,9 +3,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/service_commands.h"
+
 namespace foundry::cli {
 
 // Adds the subcommands to `model`; each sets *exit_code when it runs.
-void AddModelCommands(CLI::App& model, int* exit_code);
+void AddModelCommands(CLI::App& model, const FoundryHome& home, int* exit_code);
 
 }  // namespace foundry::cli

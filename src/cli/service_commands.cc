@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli/cli_common.h"
+#include "cli/store.h"
 #include "foundry/service/server.h"
 
 namespace foundry::cli {
@@ -282,27 +283,34 @@ int Run(const FoundryHome& h, std::string host, int port) {
   const fs::path cache = s.cache_dir;
   std::error_code ec;
   fs::create_directories(cache, ec);
-  // Bring-your-own resolver: a .gguf anywhere under the cache dir is model <file stem>.
-  auto find_model = [cache](const std::string& id) -> Result<fs::path> {
-    std::error_code ec2;
-    for (auto it = fs::recursive_directory_iterator(cache, ec2); !ec2 && it != fs::recursive_directory_iterator();
-         it.increment(ec2)) {
-      if (it->path().extension() == ".gguf" && it->path().stem() == id) return it->path();
-    }
-    return Status::NotFound("model " + id + " is not in the cache (" + cache.string() + ")");
+  // Models come from the store: catalog ids/aliases and bring-your-own files in the cache.
+  auto store_or = OpenStore(h);
+  if (!store_or.ok()) return Fail(store_or.status());
+  std::shared_ptr<Store> store = std::move(store_or).value();
+  auto find_model = [store](const std::string& id) -> Result<fs::path> {
+    FOUNDRY_ASSIGN_OR_RETURN(runtime::CachedModel m, store->cache->Find(id, store->hw));
+    return m.path;
   };
-  auto list_models = [cache]() {
+  auto list_models = [store]() {
     std::vector<service::ModelListing> out;
-    std::error_code ec2;
-    for (auto it = fs::recursive_directory_iterator(cache, ec2); !ec2 && it != fs::recursive_directory_iterator();
-         it.increment(ec2))
-      if (it->path().extension() == ".gguf") out.push_back({.id = it->path().stem().string()});
+    auto cached = store->cache->List();
+    if (!cached.ok()) return out;
+    for (const auto& m : *cached) {
+      service::ModelListing l{.id = m.id, .alias = m.alias};
+      if (m.catalog_model) {
+        l.context_length = m.catalog_model->context_length;
+        l.supports_tool_calling = m.catalog_model->supports_tool_calling;
+        l.owned_by = m.catalog_model->publisher;
+      }
+      out.push_back(std::move(l));
+    }
     return out;
   };
   runtime::ModelManager models(kernels, pool, find_model,
                                {.default_ttl = std::chrono::seconds(s.ttl_seconds)});
-  auto server = service::Server::Start({.host = host, .port = port, .model_dir = cache}, models,
-                                       {.list_models = list_models});
+  auto server = service::Server::Start(
+      {.host = host, .port = port, .model_dir = cache}, models,
+      {.list_models = list_models, .foundry_list_json = [store] { return store->catalog.ToFoundryListJson(store->hw); }});
   if (!server.ok()) return Fail(server.status());
   json endpoint = {{"pid", ::getpid()}, {"host", host}, {"port", (*server)->port()}, {"url", (*server)->url()}};
   if (Status st = WriteJsonFile(EndpointPath(h), endpoint); !st.ok()) return Fail(st);

@@ -11,7 +11,9 @@ namespace foundry::cli {
 // logs/, cache/models/. Resolved by main() from $FOUNDRY_HOME or $HOME/.foundry.
 struct FoundryHome {
   std::filesystem::path dir;
-  std::filesystem::path exe;  // this binary, to spawn `foundry service run`
+  std::filesystem::path exe;      // this binary, to spawn `foundry service run`
+  std::filesystem::path catalog;  // catalog.json ($FOUNDRY_CATALOG or the built-in one)
+  std::string mirror;             // $FOUNDRY_MODEL_MIRROR: a directory or http(s) base URL
 };
 
 void AddServiceCommands(CLI::App& service, const FoundryHome& home, int* exit_code);

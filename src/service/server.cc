@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <optional>
 #include <condition_variable>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
+#include "foundry/runtime/chat/chat_template.h"
 #include "service/openai_params.h"
 
 namespace foundry::service {
@@ -101,6 +103,7 @@ struct Server::Impl {
 
   void Routes();
   void Completions(const httplib::Request& req, httplib::Response& res);
+  void ChatCompletions(const httplib::Request& req, httplib::Response& res, bool count_only);
   std::vector<ModelListing> Listings();
 };
 
@@ -180,7 +183,117 @@ void Server::Impl::Routes() {
   http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
     Completions(req, res);
   });
+  http.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    ChatCompletions(req, res, false);
+  });
+  http.Post("/v1/chat/completions/tokenizer/encode/count",
+            [this](const httplib::Request& req, httplib::Response& res) { ChatCompletions(req, res, true); });
 }
+
+namespace {
+
+// How one endpoint shapes its responses: a streamed piece, the closing events, the whole reply.
+struct Shape {
+  std::function<json(const std::string& piece)> chunk;
+  std::function<std::vector<json>(const runtime::GenerateResult& r, bool include_usage)> closing;
+  std::function<json(const runtime::GenerateResult& r)> whole;
+  std::optional<json> opening;  // first streamed event (chat: the assistant role)
+};
+
+json Usage(const runtime::GenerateResult& r) {
+  return json{{"prompt_tokens", r.prompt_tokens.size()},
+              {"completion_tokens", r.tokens.size()},
+              {"total_tokens", r.prompt_tokens.size() + r.tokens.size()}};
+}
+
+// Runs the generation for a request, streamed (SSE) or not. `opts.gen.encode` says how to
+// tokenize `prompt`.
+void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, std::string prompt,
+           const RequestOptions& opts, Shape shape) {
+  if (!opts.stream) {
+    std::lock_guard<std::mutex> lock(model->mu);
+    auto r = runtime::Generate(*model->context, prompt, opts.gen);
+    if (!r.ok()) return SendError(res, r.status());
+    return SendJson(res, shape.whole(*r));
+  }
+  // Check the prompt fits before the 200 goes out, so an over-long prompt is still a 400.
+  {
+    const auto& tok = model->model->tokenizer();
+    const size_t n = tok.Encode(prompt, opts.gen.encode).size();
+    const uint32_t n_ctx = model->context->n_ctx();
+    if (n > n_ctx)
+      return SendError(res, Status::OutOfRange("the prompt has " + std::to_string(n) +
+                                               " tokens but the context holds " + std::to_string(n_ctx) +
+                                               " (" + std::to_string(n - n_ctx) + " too many)"));
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream", [model, prompt, opts, shape](size_t, httplib::DataSink& sink) {
+        std::lock_guard<std::mutex> lock(model->mu);
+        bool connected = true;
+        if (shape.opening) {
+          std::string ev = SseEvent(*shape.opening);
+          connected = sink.write(ev.data(), ev.size());
+        }
+        if (!connected) return false;
+        auto r = runtime::Generate(*model->context, prompt, opts.gen, [&](std::string_view piece) {
+          std::string ev = SseEvent(shape.chunk(std::string(piece)));
+          connected = sink.write(ev.data(), ev.size());
+          return connected;  // a disconnected client cancels the generation
+        });
+        if (!connected) return false;
+        std::string tail;
+        if (!r.ok()) {
+          tail = SseEvent({{"error", {{"message", r.status().message()}, {"type", ErrorType(r.status())}}}});
+        } else {
+          for (const json& ev : shape.closing(*r, opts.include_usage)) tail += SseEvent(ev);
+        }
+        tail += "data: [DONE]\n\n";
+        sink.write(tail.data(), tail.size());
+        sink.done();
+        return true;
+      });
+}
+
+// The prompt for a chat request: the model's template (or a built-in fallback) rendered over the
+// messages, tokenized with special tokens recognised.
+Result<std::string> RenderChat(const engine::Model& m, const json& b) {
+  const auto& tok = m.tokenizer();
+  runtime::chat::ChatTokens tokens;
+  if (tok.bos_id() >= 0) tokens.bos_token = std::string(tok.TokenText(tok.bos_id()));
+  if (tok.eos_id() >= 0) tokens.eos_token = std::string(tok.TokenText(tok.eos_id()));
+  Result<runtime::chat::ChatTemplate> tmpl = Status::NotFound("no template");
+  if (auto src = m.chat_template()) {
+    tmpl = runtime::chat::ChatTemplate::FromSource(*src, tokens);
+  } else {
+    const std::string_view arch = m.arch().name;
+    const char* name = arch == "phi3" ? "phi3" : arch == "gemma3" ? "gemma" : arch == "llama" ? "llama3" : "chatml";
+    tmpl = runtime::chat::ChatTemplate::Builtin(name, tokens);
+  }
+  if (!tmpl.ok()) return tmpl.status();
+  runtime::chat::ChatInput in;
+  // Flatten content parts ([{"type":"text","text":...}]) into strings.
+  for (const auto& msg : b["messages"]) {
+    if (!msg.is_object() || !msg.contains("role") || !msg["role"].is_string())
+      return Status::InvalidArgument("each message needs a string 'role'");
+    nlohmann::ordered_json m2 = nlohmann::ordered_json::parse(msg.dump());
+    if (msg.contains("content") && msg["content"].is_array()) {
+      std::string text;
+      for (const auto& part : msg["content"]) {
+        if (!part.is_object() || part.value("type", "") != "text")
+          return Status::InvalidArgument("only text content parts are supported");
+        text += part.value("text", "");
+      }
+      m2["content"] = text;
+    }
+    in.messages.push_back(std::move(m2));
+  }
+  if (b.contains("tools") && b["tools"].is_array() && !b["tools"].empty())
+    in.tools = nlohmann::ordered_json::parse(b["tools"].dump());
+  return tmpl->Apply(in);
+}
+
+}  // namespace
 
 void Server::Impl::Completions(const httplib::Request& req, httplib::Response& res) {
   auto body = ParseBody(req);
@@ -203,53 +316,78 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
     return json{{"id", id}, {"object", "text_completion"}, {"created", created}, {"model", model_id},
                 {"choices", {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}}}}};
   };
-  auto usage = [](const runtime::GenerateResult& r) {
-    return json{{"prompt_tokens", r.prompt_tokens.size()},
-                {"completion_tokens", r.tokens.size()},
-                {"total_tokens", r.prompt_tokens.size() + r.tokens.size()}};
+  Shape shape;
+  shape.chunk = [chunk](const std::string& piece) { return chunk(piece, nullptr); };
+  shape.closing = [chunk](const runtime::GenerateResult& r, bool include_usage) {
+    std::vector<json> out = {chunk("", runtime::FinishReasonName(r.finish))};
+    if (include_usage) {
+      json u = chunk("", nullptr);
+      u["choices"] = json::array();
+      u["usage"] = Usage(r);
+      out.push_back(u);
+    }
+    return out;
   };
-  const std::string prompt = b["prompt"];
-  std::shared_ptr<runtime::LoadedModel> model = *lm;
+  shape.whole = [chunk](const runtime::GenerateResult& r) {
+    json out = chunk(r.text, runtime::FinishReasonName(r.finish));
+    out["usage"] = Usage(r);
+    return out;
+  };
+  Serve(res, *lm, b["prompt"], *opts, shape);
+}
 
-  if (!opts->stream) {
-    std::lock_guard<std::mutex> lock(model->mu);
-    auto r = runtime::Generate(*model->context, prompt, opts->gen);
-    if (!r.ok()) return SendError(res, r.status());
-    json out = chunk(r->text, runtime::FinishReasonName(r->finish));
-    out["usage"] = usage(*r);
-    return SendJson(res, out);
-  }
+void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Response& res, bool count_only) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return SendError(res, body.status());
+  const json& b = *body;
+  if (!b.contains("model") || !b["model"].is_string())
+    return SendError(res, Status::InvalidArgument("'model' is required"), "model");
+  if (!b.contains("messages") || !b["messages"].is_array() || b["messages"].empty())
+    return SendError(res, Status::InvalidArgument("'messages' must be a non-empty array"), "messages");
+  auto opts = ParseRequestOptions(b);
+  if (!opts.ok()) return SendError(res, opts.status());
+  const std::string model_id = b["model"];
+  auto lm = models.Acquire(model_id);
+  if (!lm.ok()) return SendError(res, lm.status(), "model");
+  auto prompt = RenderChat(*(*lm)->model, b);
+  if (!prompt.ok()) return SendError(res, Status::InvalidArgument(prompt.status().message()), "messages");
+  // Templates write BOS themselves when the model wants one; never add a second.
+  const auto& tok = (*lm)->model->tokenizer();
+  const bool has_bos = tok.bos_id() >= 0 && prompt->starts_with(tok.TokenText(tok.bos_id()));
+  opts->gen.encode = {.add_special = tok.add_bos() && !has_bos, .parse_special = true};
+  if (count_only)
+    return SendJson(res, {{"tokenCount", tok.Encode(*prompt, opts->gen.encode).size()}});
 
-  // Streaming: validate by tokenizing first so errors still get a proper status code.
-  res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider(
-      "text/event-stream",
-      [this, model, prompt, o = *opts, chunk, usage](size_t, httplib::DataSink& sink) {
-        std::lock_guard<std::mutex> lock(model->mu);
-        bool connected = true;
-        auto r = runtime::Generate(*model->context, prompt, o.gen, [&](std::string_view piece) {
-          std::string ev = SseEvent(chunk(std::string(piece), nullptr));
-          connected = sink.write(ev.data(), ev.size());
-          return connected;  // a disconnected client cancels the generation
-        });
-        if (!connected) return false;
-        std::string tail;
-        if (!r.ok()) {
-          tail = SseEvent({{"error", {{"message", r.status().message()}, {"type", ErrorType(r.status())}}}});
-        } else {
-          tail = SseEvent(chunk("", runtime::FinishReasonName(r->finish)));
-          if (o.include_usage) {
-            json u = chunk("", nullptr);
-            u["choices"] = json::array();
-            u["usage"] = usage(*r);
-            tail += SseEvent(u);
-          }
-        }
-        tail += "data: [DONE]\n\n";
-        sink.write(tail.data(), tail.size());
-        sink.done();
-        return true;
-      });
+  const std::string id = RandomId("chatcmpl-");
+  const int64_t created = UnixNow();
+  auto event = [id, created, model_id](const json& delta, const json& finish) {
+    return json{{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model_id},
+                {"system_fingerprint", "foundry"},
+                {"choices", {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}}}};
+  };
+  Shape shape;
+  shape.opening = event({{"role", "assistant"}, {"content", ""}}, nullptr);
+  shape.chunk = [event](const std::string& piece) { return event({{"content", piece}}, nullptr); };
+  shape.closing = [event](const runtime::GenerateResult& r, bool include_usage) {
+    std::vector<json> out = {event(json::object(), runtime::FinishReasonName(r.finish))};
+    if (include_usage) {
+      json u = event(json::object(), nullptr);
+      u["choices"] = json::array();
+      u["usage"] = Usage(r);
+      out.push_back(u);
+    }
+    return out;
+  };
+  shape.whole = [id, created, model_id](const runtime::GenerateResult& r) {
+    return json{{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", model_id},
+                {"system_fingerprint", "foundry"},
+                {"choices", {{{"index", 0},
+                              {"message", {{"role", "assistant"}, {"content", r.text}}},
+                              {"logprobs", nullptr},
+                              {"finish_reason", runtime::FinishReasonName(r.finish)}}}},
+                {"usage", Usage(r)}};
+  };
+  Serve(res, *lm, *prompt, *opts, shape);
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

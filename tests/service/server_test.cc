@@ -21,7 +21,8 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     kernels_ = engine::kernels::SelectKernels(engine::kernels::DetectCpu());
     files_ = {{"stories260K", SharedPath("models/real/stories260K.gguf")},
-              {"arch-llama", SharedPath("models/synthetic/arch-llama.gguf")}};
+              {"arch-llama", SharedPath("models/synthetic/arch-llama.gguf")},
+              {"bpe-qwen2", SharedPath("models/synthetic/bpe-qwen2.gguf")}};
     models_ = std::make_unique<runtime::ModelManager>(
         kernels_, pool_,
         [this](const std::string& id) -> Result<std::filesystem::path> {
@@ -165,6 +166,75 @@ TEST_F(ServerTest, LoadUnloadAndListing) {
   EXPECT_EQ(Get("/models/load/stories260K")["status"], "loaded");
   Get("/openai/unloadall");
   EXPECT_EQ(Get("/openai/loadedmodels"), json::array());
+}
+
+// Server-sent events of a streamed response, parsed; stops at [DONE].
+std::vector<json> Events(const std::string& body, bool* done) {
+  std::vector<json> out;
+  size_t pos = 0;
+  *done = false;
+  while ((pos = body.find("data: ", pos)) != std::string::npos) {
+    size_t end = body.find("\n\n", pos);
+    if (end == std::string::npos) break;
+    std::string payload = body.substr(pos + 6, end - pos - 6);
+    pos = end + 2;
+    if (payload == "[DONE]") {
+      *done = true;
+      break;
+    }
+    out.push_back(json::parse(payload));
+  }
+  return out;
+}
+
+TEST_F(ServerTest, ChatCompletionThroughTheModelsTemplate) {
+  json req = {{"model", "bpe-qwen2"},
+              {"messages", {{{"role", "system"}, {"content", "You are terse."}}, {{"role", "user"}, {"content", "Hi there"}}}},
+              {"max_tokens", 12},
+              {"temperature", 0}};
+  json r = Post("/v1/chat/completions", req);
+  EXPECT_EQ(r["object"], "chat.completion");
+  EXPECT_EQ(r["choices"][0]["message"]["role"], "assistant");
+  ASSERT_TRUE(r["choices"][0]["message"]["content"].is_string());
+  const std::string finish = r["choices"][0]["finish_reason"];
+  EXPECT_TRUE(finish == "length" || finish == "stop") << finish;
+  const int completion = r["usage"]["completion_tokens"];
+  EXPECT_LE(completion, 12);
+
+  // The Qwen template renders <|im_start|>system ... <|im_start|>assistant\n; with special tokens
+  // parsed that is far fewer tokens than the text would take as plain text.
+  json count = Post("/v1/chat/completions/tokenizer/encode/count", req);
+  EXPECT_EQ(count["tokenCount"], r["usage"]["prompt_tokens"]);
+  EXPECT_LT(count["tokenCount"].get<int>(), 30);
+
+  // Streaming gives the same text (greedy), role first, finish reason last, then [DONE].
+  req["stream"] = true;
+  auto s = client_->Post("/v1/chat/completions", req.dump(), "application/json");
+  ASSERT_TRUE(s);
+  bool done = false;
+  auto events = Events(s->body, &done);
+  ASSERT_TRUE(done);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.front()["choices"][0]["delta"]["role"], "assistant");
+  std::string text;
+  for (const auto& ev : events) {
+    EXPECT_EQ(ev["object"], "chat.completion.chunk");
+    if (ev["choices"][0]["delta"].contains("content")) text += ev["choices"][0]["delta"]["content"].get<std::string>();
+  }
+  EXPECT_EQ(text, r["choices"][0]["message"]["content"]);
+  EXPECT_EQ(events.back()["choices"][0]["finish_reason"], finish);
+}
+
+TEST_F(ServerTest, ChatRequestsAreValidated) {
+  json e = Post("/v1/chat/completions", {{"model", "bpe-qwen2"}, {"messages", json::array()}}, 400);
+  EXPECT_EQ(e["error"]["param"], "messages");
+  e = Post("/v1/chat/completions", {{"model", "bpe-qwen2"}, {"messages", {{{"content", "no role"}}}}}, 400);
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("role"), std::string::npos);
+  std::string long_text;
+  for (int i = 0; i < 300; ++i) long_text += "many words here ";
+  json big = {{"model", "stories260K"}, {"messages", {{{"role", "user"}, {"content", long_text}}}}, {"stream", true}};
+  e = Post("/v1/chat/completions", big, 400);
+  EXPECT_EQ(e["error"]["code"], "context_length_exceeded");
 }
 
 }  // namespace
