@@ -37,7 +37,8 @@ Result<std::unique_ptr<LoadedEngine>> LoadEngine(const std::string& model_path,
   if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
   e->pool = std::make_unique<ThreadPool>(threads);
   FOUNDRY_ASSIGN_OR_RETURN(e->model, engine::Model::Load(model_path, e->kernels_table,
-                                                         {.n_ctx = flags.ctx_size}));
+                                                         {.n_ctx = flags.ctx_size,
+                                                          .pool = e->pool.get()}));
   FOUNDRY_ASSIGN_OR_RETURN(e->context, engine::Context::Create(e->model, e->kernels_table, *e->pool,
                                                                {.n_ctx = flags.ctx_size}));
   return e;

@@ -136,7 +136,7 @@ int Info(const InfoFlags& f) {
   auto file = engine::GgufFile::Open(f.model);
   if (!file.ok()) return Fail(file.status());
   auto kt = engine::kernels::SelectKernels(engine::kernels::DetectCpu());
-  auto model = engine::Model::Load(f.model, kt);
+  auto model = engine::Model::Load(f.model, kt, {.repack_weights = false});
 
   std::map<std::string, uint64_t> types;
   uint64_t n_params = 0, tensor_bytes = 0;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -42,6 +43,16 @@ Result<MappedFile> MappedFile::Open(const std::filesystem::path& path) {
   }
   ::close(fd);  // the mapping keeps the file alive
   return f;
+}
+
+void MappedFile::Evict(std::span<const std::byte> range) const {
+  if (range.empty() || range.data() < data_ || range.data() + range.size() > data_ + size_) return;
+  const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (uintptr_t(range.data()) + page - 1) / page * page;
+  const uintptr_t end = (uintptr_t(range.data()) + range.size()) / page * page;
+  // MADV_DONTNEED on a shared file mapping only unmaps the pages; the file and the page cache
+  // are untouched, so later reads see the same bytes.
+  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#define FOUNDRY_ATTENTION_LANES 4
 #include "engine/attention_tiled.h"
 
 namespace foundry::engine::attention {
@@ -11,7 +12,7 @@ void AttentionAvx2(const Task& task);    // attention_avx2.cc
 void AttentionAvx512(const Task& task);  // attention_avx512.cc
 
 size_t ScratchFloats(int n_rows, int head_dim) {
-  return size_t(n_rows) * (2 + size_t(head_dim)) + size_t(head_dim) * kTile + kTile;
+  return size_t(n_rows) * (2 + size_t(head_dim)) + size_t(head_dim) * (kMaxTile + 1);
 }
 
 void AttentionRef(const Task& t) {

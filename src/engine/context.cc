@@ -69,7 +69,7 @@ void Context::MatMul(const kernels::WeightMatrix& w, std::span<const float> x, i
 // head; each task's rows are those entries' query heads that share the KV head, so one key tile
 // serves them all.
 void Context::Attention(uint32_t il, std::span<const BatchToken> batch) {
-  constexpr size_t kTokensPerTask = 4;
+  constexpr size_t kTokensPerTask = 16;
   const Hparams& hp = model_->hparams();
   const int hd = int(hp.head_dim_k);
   const int group = int(hp.n_head / hp.n_head_kv);
@@ -251,8 +251,12 @@ void Context::DecodeUbatch(std::span<const BatchToken> batch, std::vector<float>
       MatMul(L.ffn_gate, h_, n, gate_);
       MatMul(L.ffn_up, h_, n, up_);
     }
-    for (int64_t t = 0; t < n; ++t)
-      ops::GatedActivation(arch.act, row(gate_, size_t(t), n_ff), row(up_, size_t(t), n_ff));
+    // gate_ and up_ are contiguous [n, n_ff]: split the elements over the pool (one token's
+    // n_ff transcendental evaluations are too many for one thread in decode).
+    pool_.ParallelFor(n * int64_t(n_ff), 2048, [&](int64_t b, int64_t e) {
+      ops::GatedActivation(arch.act, std::span<float>(gate_.data() + b, size_t(e - b)),
+                           std::span<const float>(up_.data() + b, size_t(e - b)));
+    });
     MatMul(L.ffn_down, gate_, n, o_);
     for (int64_t t = 0; t < n; ++t) {
       auto o = row(o_, size_t(t), n_embd);

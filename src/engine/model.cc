@@ -184,6 +184,28 @@ Result<std::shared_ptr<const Model>> Model::Load(const std::filesystem::path& pa
     m->layers_.resize(h.n_layer);
     for (uint32_t il = 0; il < h.n_layer; ++il)
       FOUNDRY_RETURN_IF_ERROR(LoadLayer(tl, f, m->arch_, h, il, &m->layers_[il]));
+    // Copies in the layout of the packed (tiled) kernels for every matrix MatMul reads, in one
+    // buffer; token_embd is only read row by row (DequantizeRow), so a tied output gets its own
+    // copy.
+    if (options.repack_weights) {
+      std::vector<WeightMatrix*> matrices;
+      for (LayerWeights& L : m->layers_)
+        matrices.insert(matrices.end(), {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.ffn_gate,
+                                         &L.ffn_up, &L.ffn_down});
+      matrices.push_back(&m->output_);
+      // The packed copies are what MatMul reads from now on: each original leaves resident
+      // memory as soon as it is copied (only token_embd rows looked up by DequantizeRow come
+      // back), so that the weights are resident once, not twice, even while loading.
+      const GgufFile& file = m->gguf_;
+      FOUNDRY_ASSIGN_OR_RETURN(
+          m->packed_,
+          kernels::PackWeights(kernels, matrices,
+                               [&file](const WeightMatrix& w, int64_t r0, int64_t r1) {
+                                 file.EvictFromMemory({w.data + w.row_bytes * size_t(r0),
+                                                       w.row_bytes * size_t(r1 - r0)});
+                               },
+                               options.pool));
+    }
     return Status::Ok();
   };
   if (Status st = load(); !st.ok()) return ctx(st);

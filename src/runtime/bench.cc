@@ -105,7 +105,7 @@ Result<BenchReport> RunBench(const BenchOptions& o, const engine::kernels::Kerne
   r.threads = pool.size();
   r.isa = std::string(engine::kernels::IsaName(kernels.isa()));
   auto t0 = Clock::now();
-  FOUNDRY_ASSIGN_OR_RETURN(auto model, engine::Model::Load(o.model_path, kernels));
+  FOUNDRY_ASSIGN_OR_RETURN(auto model, engine::Model::Load(o.model_path, kernels, {.pool = &pool}));
   r.load_ms = Seconds(t0) * 1e3;
   r.model_name = std::string(model->arch().name);
   r.model_bytes = model->weight_bytes();

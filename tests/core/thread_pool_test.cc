@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace foundry {
@@ -39,6 +42,71 @@ TEST(ThreadPool, ParallelForCoversTheRange) {
       for (int64_t i = b; i < e; ++i) seen[size_t(i)]++;
     });
     for (int v : seen) ASSERT_EQ(v, 1);
+  }
+}
+
+TEST(ThreadPool, ParallelForChunksRespectTheGrain) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (int64_t n : {1, 2, 17, 100, 4096}) {
+      for (int64_t grain : {1, 7, 64}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        std::atomic<int64_t> calls{0}, small{0};
+        pool.ParallelFor(n, grain, [&](int64_t b, int64_t e) {
+          ASSERT_LT(b, e);
+          if (e - b < grain && e != n) small.fetch_add(1);
+          calls.fetch_add(1);
+          for (int64_t i = b; i < e; ++i) hits[size_t(i)].fetch_add(1);
+        });
+        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[size_t(i)].load(), 1) << n << " " << grain;
+        EXPECT_EQ(small.load(), 0) << "only the last chunk may be shorter than the grain";
+        EXPECT_LE(calls.load(), threads * ThreadPool::kChunksPerThread);
+        if (threads == 1) {
+          EXPECT_EQ(calls.load(), 1);
+        }
+      }
+    }
+  }
+}
+
+// Indices of very uneven cost (the last ones cost the most, as in causal attention): every index
+// still runs exactly once, and the range is cut into more chunks than threads, so a thread that
+// finishes its cheap chunk early takes the next one instead of idling.
+TEST(ThreadPool, UnevenLoopsUseEveryThread) {
+  ThreadPool pool(2);
+  const int64_t n = 256;
+  std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+  std::mutex mu;
+  std::vector<std::thread::id> ids;  // one entry per chunk
+  std::atomic<uint64_t> sink{0};
+  pool.ParallelFor(n, 1, [&](int64_t b, int64_t e) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ids.push_back(std::this_thread::get_id());
+    }
+    for (int64_t i = b; i < e; ++i) {
+      uint64_t x = uint64_t(i);
+      for (int64_t k = 0; k < i * 2000; ++k) x = x * 6364136223846793005ull + 1;  // cost ∝ i
+      sink.fetch_add(x);
+      hits[size_t(i)].fetch_add(1);
+    }
+  });
+  for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[size_t(i)].load(), 1);
+  EXPECT_GT(ids.size(), 2u) << "uneven loops are cut into more chunks than threads";
+}
+
+// After kSpinMicroseconds without work the workers sleep; the next loop must wake them.
+TEST(ThreadPool, WakesSleepingWorkers) {
+  ThreadPool pool(3);
+  pool.Run(4, [](int64_t) {});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (pool.sleeping_workers() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  ASSERT_EQ(pool.sleeping_workers(), 2) << "workers did not go to sleep within 30 s";
+  for (int iter = 0; iter < 3; ++iter) {
+    std::vector<std::atomic<int>> hits(100);
+    pool.Run(100, [&](int64_t i) { hits[size_t(i)].fetch_add(1); });
+    for (auto& h : hits) ASSERT_EQ(h.load(), 1);
   }
 }
 

@@ -72,5 +72,21 @@ TEST(Ops, GatedActivations) {
   EXPECT_FLOAT_EQ(g[1], 3.0f / (1.0f + std::exp(-1.0f)));
 }
 
+// The vectorised SiLU (blocks of four, then a scalar tail) against std::exp over the whole range,
+// including values whose exponent over/underflows.
+TEST(Ops, SiluMatchesStdExpEverywhere) {
+  std::vector<float> g, u, want;
+  for (float x = -120.0f; x <= 120.0f; x += 0.0371f) g.push_back(x);
+  for (float x : {-1e30f, -88.5f, -87.5f, 87.5f, 88.5f, 1e30f, 0.0f, -0.0f}) g.push_back(x);
+  g.push_back(0.5f);  // a length that is not a multiple of four
+  for (size_t i = 0; i < g.size(); ++i) {
+    u.push_back(1.0f + float(i % 7));
+    want.push_back(g[i] / (1.0f + std::exp(-g[i])) * u.back());
+  }
+  GatedActivation(Activation::kSilu, g, u);
+  for (size_t i = 0; i < g.size(); ++i)
+    ASSERT_NEAR(g[i], want[i], 4e-7f * std::max(1.0f, std::fabs(want[i]))) << "at " << i;
+}
+
 }  // namespace
 }  // namespace foundry::engine::ops

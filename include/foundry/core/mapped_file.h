@@ -27,6 +27,13 @@ class MappedFile {
   std::span<const std::byte> bytes() const { return {data_, size_}; }
   size_t size() const { return size_; }
 
+  // Drops the pages lying wholly inside `range` (a sub-span of bytes()) from this process's
+  // resident set; the bytes stay readable and are faulted back in from the page cache if read
+  // again. For data that is no longer read from the mapping (weights copied into another
+  // layout), so that it stops counting as resident memory. A hint: a no-op where the OS
+  // declines or `range` is not inside the mapping.
+  void Evict(std::span<const std::byte> range) const;
+
  private:
   const std::byte* data_ = nullptr;
   size_t size_ = 0;

@@ -2,8 +2,9 @@
 // Causal attention of a group of query rows against one KV head of one sequence, without
 // materialising the full score matrix.
 //
-// The tiled kernels walk the keys in tiles of 16: a tile of keys is transposed once into scratch,
-// scores for every row come from broadcast-FMA loops over head_dim, and an online softmax (running
+// The tiled kernels walk the keys in tiles of one vector register (16 keys with AVX-512): a tile
+// of keys is transposed once into scratch, scores for blocks of 8 rows come from broadcast-FMA
+// loops over head_dim, and an online softmax (running
 // max and sum per row) rescales the accumulated output as tiles arrive. Rows may be several heads
 // that share the KV head (grouped-query attention) and several positions of the same sequence, so
 // one transposed key tile serves them all. AttentionRef is the two-pass reference (scores, softmax
@@ -32,6 +33,9 @@ struct Task {
 };
 
 size_t ScratchFloats(int n_rows, int head_dim);
+
+// Largest key tile of any variant (the scratch is sized for it).
+inline constexpr int kMaxTile = 16;
 
 using Fn = void (*)(const Task& task);
 

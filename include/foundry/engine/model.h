@@ -4,8 +4,9 @@
 //
 // Load() resolves every tensor name once (../shared/reference/formats.md §5.3), checks shapes
 // against Hparams and that the kernel table can compute with each tensor type, so the forward
-// pass never looks up a string. Weights stay memory-mapped; only 1-D tensors (norms, biases,
-// RoPE factors) are copied, converted to f32.
+// pass never looks up a string. Weights stay memory-mapped; 1-D tensors (norms, biases, RoPE
+// factors) are copied, converted to f32, and (LoadOptions::repack_weights) matrices with a packed
+// kernel are also copied into that kernel's layout (WeightMatrix::packed).
 //
 // Thread-safety: immutable after Load(); share as std::shared_ptr<const Model>.
 
@@ -47,13 +48,22 @@ struct LayerWeights {
 struct LoadOptions {
   // Context size the model will be run with; selects LongRoPE factors (phi3). 0 = n_ctx_train.
   uint32_t n_ctx = 0;
+  // Copy every matrix the kernel table has a packed (tiled) kernel for into that layout
+  // (kernels::PackWeights): faster prefill and decode for as much extra memory as those
+  // matrices take. false: compute from the mapped file only.
+  bool repack_weights = true;
+  // Threads for repacking (optional; the loading thread alone without one). Only used during
+  // Load().
+  ThreadPool* pool = nullptr;
 };
 
 class Model {
  public:
   // kNotFound: no such file. kInvalidArgument: malformed GGUF or inconsistent model (message
   // names the tensor or key). kUnimplemented: unsupported architecture or tensor type.
-  // `kernels` must outlive nothing: it is only consulted to check type support.
+  // `kernels` must outlive nothing: it is consulted to check type support and, with
+  // options.repack_weights, to pack the matrices it has packed kernels for (kResourceExhausted
+  // if those copies cannot be allocated).
   static Result<std::shared_ptr<const Model>> Load(const std::filesystem::path& path,
                                                    const kernels::KernelTable& kernels,
                                                    const LoadOptions& options = {});
@@ -90,6 +100,7 @@ class Model {
   bool tied_output_ = false;
   std::vector<float> output_norm_, output_bias_, rope_factors_;
   std::vector<LayerWeights> layers_;
+  kernels::PackedWeights packed_;  // owns what every WeightMatrix::packed above points to
 };
 
 }  // namespace foundry::engine

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/kernels/packed.h"
 #include "engine/kernels/variants.h"
 #include "foundry/engine/kernels/kernels.h"
 
@@ -36,18 +37,18 @@ constexpr KernelVariant kAvx2[] = {
     {T::kF32, nullptr, nullptr, DotF32F32Avx2},
     {T::kF16, nullptr, QuantizeF16Avx2, DotF16F16Avx2},
     {T::kBF16, nullptr, nullptr, DotBF16BF16Avx2},
-    {T::kQ8_0, nullptr, QuantizeQ8_0Avx2, DotQ8_0Q8_0Avx2},
+    {T::kQ8_0, nullptr, QuantizeQ8_0Avx2, DotQ8_0Q8_0Avx2, GemmQ8_0PackedAvx2},
     {T::kQ8_1, nullptr, QuantizeQ8_1Avx2, nullptr},
     {T::kQ8_K, nullptr, QuantizeQ8_KAvx2, nullptr},
-    {T::kQ4_0, nullptr, nullptr, DotQ4_0Q8_0Avx2},
+    {T::kQ4_0, nullptr, nullptr, DotQ4_0Q8_0Avx2, GemmQ4_0PackedAvx2},
     {T::kQ4_1, nullptr, nullptr, DotQ4_1Q8_1Avx2},
-    {T::kQ5_0, nullptr, nullptr, DotQ5_0Q8_0Avx2},
+    {T::kQ5_0, nullptr, nullptr, DotQ5_0Q8_0Avx2, GemmQ5_0PackedAvx2},
     {T::kQ5_1, nullptr, nullptr, DotQ5_1Q8_1Avx2},
     {T::kQ2_K, nullptr, nullptr, DotQ2_KQ8_KAvx2},
     {T::kQ3_K, nullptr, nullptr, DotQ3_KQ8_KAvx2},
-    {T::kQ4_K, nullptr, nullptr, DotQ4_KQ8_KAvx2},
+    {T::kQ4_K, nullptr, nullptr, DotQ4_KQ8_KAvx2, GemmQ4_KPackedAvx2},
     {T::kQ5_K, nullptr, nullptr, DotQ5_KQ8_KAvx2},
-    {T::kQ6_K, nullptr, nullptr, DotQ6_KQ8_KAvx2},
+    {T::kQ6_K, nullptr, nullptr, DotQ6_KQ8_KAvx2, GemmQ6_KPackedAvx2},
     {T::kIQ4_NL, nullptr, nullptr, DotIQ4_NLQ8_0Avx2},
     {T::kIQ4_XS, nullptr, nullptr, DotIQ4_XSQ8_KAvx2},
 };
@@ -55,11 +56,12 @@ constexpr KernelVariant kAvx2[] = {
 constexpr KernelVariant kAvx512[] = {
     {T::kF32, nullptr, nullptr, DotF32F32Avx512},
     {T::kF16, nullptr, nullptr, DotF16F16Avx512},
-    {T::kQ8_0, nullptr, nullptr, DotQ8_0Q8_0Avx512},
-    {T::kQ4_0, nullptr, nullptr, DotQ4_0Q8_0Avx512},
-    {T::kQ4_K, nullptr, nullptr, DotQ4_KQ8_KAvx512},
+    {T::kQ8_0, nullptr, nullptr, DotQ8_0Q8_0Avx512, GemmQ8_0PackedAvx512},
+    {T::kQ4_0, nullptr, nullptr, DotQ4_0Q8_0Avx512, GemmQ4_0PackedAvx512},
+    {T::kQ5_0, nullptr, nullptr, nullptr, GemmQ5_0PackedAvx512},
+    {T::kQ4_K, nullptr, nullptr, DotQ4_KQ8_KAvx512, GemmQ4_KPackedAvx512},
     {T::kQ5_K, nullptr, nullptr, DotQ5_KQ8_KAvx512},
-    {T::kQ6_K, nullptr, nullptr, DotQ6_KQ8_KAvx512},
+    {T::kQ6_K, nullptr, nullptr, DotQ6_KQ8_KAvx512, GemmQ6_KPackedAvx512},
 };
 
 // formats.md §3.1: the format an activation row is converted to before the dot product.
@@ -125,7 +127,12 @@ KernelTable SelectKernels(const CpuFeatures& cpu, Isa max_isa) {
       if (v.to_float) ops.to_float = v.to_float;
       if (v.from_float) ops.from_float = v.from_float;
       if (v.vec_dot) ops.vec_dot = v.vec_dot;
+      if (v.packed_gemm) ops.packed_gemm = v.packed_gemm;
     }
+  }
+  // A packed kernel brings its type's layout (ISA-independent) with it.
+  for (QuantOps& ops : table.ops_) {
+    if (ops.packed_gemm) ops.packed = FindPackedFormat(ops.type);
   }
   return table;
 }

@@ -32,6 +32,7 @@ struct KernelVariant {
   ToFloatFn to_float;
   FromFloatFn from_float;
   VecDotFn vec_dot;
+  PackedGemmFn packed_gemm = nullptr;  // tiled kernel over the type's packed layout (packed.h)
 };
 
 // The list for one ISA (static storage, never empty for kScalar).

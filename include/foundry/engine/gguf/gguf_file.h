@@ -123,6 +123,11 @@ class GgufFile {
   uint64_t data_offset() const { return data_offset_; }  // absolute file offset of tensor data
   uint64_t file_size() const { return bytes().size(); }
   std::span<const std::byte> bytes() const;
+  // Drops tensor bytes that are no longer read from the file (copied elsewhere) from resident
+  // memory; see MappedFile::Evict. A no-op for a GgufFile built from bytes.
+  void EvictFromMemory(std::span<const std::byte> range) const {
+    if (map_) map_->Evict(range);
+  }
 
   const std::vector<GgufKv>& metadata() const { return kvs_; }  // in file order
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
