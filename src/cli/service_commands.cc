@@ -14,6 +14,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/store.h"
+#include "foundry/runtime/chat/model_chat_template.h"
 #include "foundry/service/server.h"
 
 namespace foundry::cli {
@@ -302,6 +303,10 @@ int Run(const FoundryHome& h, std::string host, int port) {
         l.supports_tool_calling = m.catalog_model->supports_tool_calling;
         l.owned_by = m.catalog_model->publisher;
       }
+      // Tool support is what the file's chat template shows the model; the catalog's flag
+      // only stands in when the file cannot be read.
+      if (auto tools = runtime::chat::ModelFileRendersTools(m.path); tools.ok())
+        l.supports_tool_calling = *tools;
       out.push_back(std::move(l));
     }
     return out;

@@ -122,7 +122,9 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
       res.finish = FinishReason::kStop;
       break;
     }
-    if (stop.Add(tok.TokenToPiece(next, /*special=*/false), &text)) {
+    const bool keep = std::find(options.keep_special.begin(), options.keep_special.end(), next) !=
+                      options.keep_special.end();
+    if (stop.Add(tok.TokenToPiece(next, /*special=*/keep), &text)) {
       res.finish = FinishReason::kStop;
       break;
     }

@@ -10,8 +10,10 @@
 #include <random>
 #include <thread>
 
-#include "foundry/runtime/chat/chat_template.h"
+#include "foundry/runtime/chat/model_chat_template.h"
+#include "service/chat_completion.h"
 #include "service/openai_params.h"
+#include "service/tool_request.h"
 
 namespace foundry::service {
 namespace {
@@ -112,7 +114,10 @@ std::vector<ModelListing> Server::Impl::Listings() {
   for (const auto& info : models.List()) {
     bool known = false;
     for (const auto& l : out) known |= l.id == info.id;
-    if (!known) out.push_back({.id = info.id});
+    if (!known) {
+      auto tools = runtime::chat::ModelFileRendersTools(info.path);
+      out.push_back({.id = info.id, .supports_tool_calling = tools.ok() && *tools});
+    }
   }
   return out;
 }
@@ -194,7 +199,7 @@ namespace {
 
 // How one endpoint shapes its responses: a streamed piece, the closing events, the whole reply.
 struct Shape {
-  std::function<json(const std::string& piece)> chunk;
+  std::function<std::vector<json>(const std::string& piece)> chunk;
   std::function<std::vector<json>(const runtime::GenerateResult& r, bool include_usage)> closing;
   std::function<json(const runtime::GenerateResult& r)> whole;
   std::optional<json> opening;  // first streamed event (chat: the assistant role)
@@ -237,8 +242,9 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
         }
         if (!connected) return false;
         auto r = runtime::Generate(*model->context, prompt, opts.gen, [&](std::string_view piece) {
-          std::string ev = SseEvent(shape.chunk(std::string(piece)));
-          connected = sink.write(ev.data(), ev.size());
+          std::string ev;
+          for (const json& j : shape.chunk(std::string(piece))) ev += SseEvent(j);
+          if (!ev.empty()) connected = sink.write(ev.data(), ev.size());
           return connected;  // a disconnected client cancels the generation
         });
         if (!connected) return false;
@@ -253,44 +259,6 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
         sink.done();
         return true;
       });
-}
-
-// The prompt for a chat request: the model's template (or a built-in fallback) rendered over the
-// messages, tokenized with special tokens recognised.
-Result<std::string> RenderChat(const engine::Model& m, const json& b) {
-  const auto& tok = m.tokenizer();
-  runtime::chat::ChatTokens tokens;
-  if (tok.bos_id() >= 0) tokens.bos_token = std::string(tok.TokenText(tok.bos_id()));
-  if (tok.eos_id() >= 0) tokens.eos_token = std::string(tok.TokenText(tok.eos_id()));
-  Result<runtime::chat::ChatTemplate> tmpl = Status::NotFound("no template");
-  if (auto src = m.chat_template()) {
-    tmpl = runtime::chat::ChatTemplate::FromSource(*src, tokens);
-  } else {
-    const std::string_view arch = m.arch().name;
-    const char* name = arch == "phi3" ? "phi3" : arch == "gemma3" ? "gemma" : arch == "llama" ? "llama3" : "chatml";
-    tmpl = runtime::chat::ChatTemplate::Builtin(name, tokens);
-  }
-  if (!tmpl.ok()) return tmpl.status();
-  runtime::chat::ChatInput in;
-  // Flatten content parts ([{"type":"text","text":...}]) into strings.
-  for (const auto& msg : b["messages"]) {
-    if (!msg.is_object() || !msg.contains("role") || !msg["role"].is_string())
-      return Status::InvalidArgument("each message needs a string 'role'");
-    nlohmann::ordered_json m2 = nlohmann::ordered_json::parse(msg.dump());
-    if (msg.contains("content") && msg["content"].is_array()) {
-      std::string text;
-      for (const auto& part : msg["content"]) {
-        if (!part.is_object() || part.value("type", "") != "text")
-          return Status::InvalidArgument("only text content parts are supported");
-        text += part.value("text", "");
-      }
-      m2["content"] = text;
-    }
-    in.messages.push_back(std::move(m2));
-  }
-  if (b.contains("tools") && b["tools"].is_array() && !b["tools"].empty())
-    in.tools = nlohmann::ordered_json::parse(b["tools"].dump());
-  return tmpl->Apply(in);
 }
 
 }  // namespace
@@ -317,7 +285,7 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
                 {"choices", {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}}}}};
   };
   Shape shape;
-  shape.chunk = [chunk](const std::string& piece) { return chunk(piece, nullptr); };
+  shape.chunk = [chunk](const std::string& piece) { return std::vector<json>{chunk(piece, nullptr)}; };
   shape.closing = [chunk](const runtime::GenerateResult& r, bool include_usage) {
     std::vector<json> out = {chunk("", runtime::FinishReasonName(r.finish))};
     if (include_usage) {
@@ -346,48 +314,38 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
     return SendError(res, Status::InvalidArgument("'messages' must be a non-empty array"), "messages");
   auto opts = ParseRequestOptions(b);
   if (!opts.ok()) return SendError(res, opts.status());
+  std::string param;
+  auto tools = ParseToolRequest(b, &param);
+  if (!tools.ok()) return SendError(res, tools.status(), param.c_str());
   const std::string model_id = b["model"];
   auto lm = models.Acquire(model_id);
   if (!lm.ok()) return SendError(res, lm.status(), "model");
-  auto prompt = RenderChat(*(*lm)->model, b);
-  if (!prompt.ok()) return SendError(res, Status::InvalidArgument(prompt.status().message()), "messages");
+  auto chat = PrepareChat(*(*lm)->model, model_id, b, *tools, &param);
+  if (!chat.ok()) return SendError(res, chat.status(), param.c_str());
+  const std::string& prompt = chat->prompt;
   // Templates write BOS themselves when the model wants one; never add a second.
   const auto& tok = (*lm)->model->tokenizer();
-  const bool has_bos = tok.bos_id() >= 0 && prompt->starts_with(tok.TokenText(tok.bos_id()));
+  const bool has_bos = tok.bos_id() >= 0 && prompt.starts_with(tok.TokenText(tok.bos_id()));
   opts->gen.encode = {.add_special = tok.add_bos() && !has_bos, .parse_special = true};
   if (count_only)
-    return SendJson(res, {{"tokenCount", tok.Encode(*prompt, opts->gen.encode).size()}});
+    return SendJson(res, {{"tokenCount", tok.Encode(prompt, opts->gen.encode).size()}});
+  opts->gen.keep_special = chat->keep_special;
+  if (Status st = ApplyToolChoiceConstraint(*tools, chat->format, &opts->gen); !st.ok())
+    return SendError(res, st, "tool_choice");
 
-  const std::string id = RandomId("chatcmpl-");
-  const int64_t created = UnixNow();
-  auto event = [id, created, model_id](const json& delta, const json& finish) {
-    return json{{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model_id},
-                {"system_fingerprint", "foundry"},
-                {"choices", {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}}}};
-  };
+  auto shaper = std::make_shared<ChatCompletionShaper>(ChatShapeOptions{
+      .id = RandomId("chatcmpl-"), .created = UnixNow(), .model = model_id, .format = chat->format,
+      .parallel_tool_calls = tools->parallel, .make_id = RandomCallIds(chat->format)});
   Shape shape;
-  shape.opening = event({{"role", "assistant"}, {"content", ""}}, nullptr);
-  shape.chunk = [event](const std::string& piece) { return event({{"content", piece}}, nullptr); };
-  shape.closing = [event](const runtime::GenerateResult& r, bool include_usage) {
-    std::vector<json> out = {event(json::object(), runtime::FinishReasonName(r.finish))};
-    if (include_usage) {
-      json u = event(json::object(), nullptr);
-      u["choices"] = json::array();
-      u["usage"] = Usage(r);
-      out.push_back(u);
-    }
-    return out;
+  shape.opening = shaper->Opening();
+  shape.chunk = [shaper](const std::string& piece) { return shaper->Chunks(piece); };
+  shape.closing = [shaper](const runtime::GenerateResult& r, bool include_usage) {
+    return shaper->Closing(r.finish, include_usage ? Usage(r) : json(nullptr));
   };
-  shape.whole = [id, created, model_id](const runtime::GenerateResult& r) {
-    return json{{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", model_id},
-                {"system_fingerprint", "foundry"},
-                {"choices", {{{"index", 0},
-                              {"message", {{"role", "assistant"}, {"content", r.text}}},
-                              {"logprobs", nullptr},
-                              {"finish_reason", runtime::FinishReasonName(r.finish)}}}},
-                {"usage", Usage(r)}};
+  shape.whole = [shaper](const runtime::GenerateResult& r) {
+    return shaper->Whole(r.text, r.finish, Usage(r));
   };
-  Serve(res, *lm, *prompt, *opts, shape);
+  Serve(res, *lm, prompt, *opts, shape);
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -26,6 +26,9 @@ struct GenerateOptions {
   bool stop_at_eog = true;              // stop on EOS/EOT tokens (not included in the output)
   engine::EncodeOptions encode;         // prompt tokenization
   uint32_t seq = 0;                     // sequence of the Context to use (cleared first)
+  // Control tokens streamed as their text although special tokens are otherwise not (tool-call
+  // markers such as <|python_tag|> or [TOOL_CALLS], which the tool-call parser must see).
+  std::vector<engine::TokenId> keep_special;
 };
 
 enum class FinishReason { kStop, kLength, kCancelled };

@@ -5,7 +5,7 @@
 // Routes (see docs/api-compatibility.md): GET /health, /openai/status, /status, /v1/models,
 // /openai/models, /openai/loadedmodels, /models/loaded, /openai/load/{id}, /models/load/{id},
 // /openai/unload/{id}, /models/unload/{id}, /openai/unloadall, /foundry/list; POST
-// /v1/completions, /v1/chat/completions (added when chat templates land).
+// /v1/completions, /v1/chat/completions (with tool calling, docs/tool-calling.md).
 // Errors use OpenAI's shape {"error": {"message", "type", "param", "code"}} with the status code
 // from one table (HttpStatusFor).
 //
