@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "foundry/runtime/chat/chat_template.h"
+#include "service/download_route.h"
+#include "service/http_util.h"
 #include "service/openai_params.h"
 
 namespace foundry::service {
@@ -30,41 +32,6 @@ std::string RandomId(const char* prefix) {
   std::string id = prefix;
   for (int i = 0; i < 24; ++i) id += kAlnum[rng() % 62];
   return id;
-}
-
-const char* ErrorType(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange: return "invalid_request_error";
-    case StatusCode::kNotFound: return "not_found_error";
-    case StatusCode::kResourceExhausted:
-    case StatusCode::kUnavailable: return "unavailable_error";
-    default: return "server_error";
-  }
-}
-
-void SendError(httplib::Response& res, const Status& st, const char* param = nullptr) {
-  json err = {{"message", st.message()},
-              {"type", ErrorType(st)},
-              {"param", param ? json(param) : json(nullptr)},
-              {"code", st.code() == StatusCode::kOutOfRange ? json("context_length_exceeded") : json(nullptr)}};
-  res.status = HttpStatusFor(st);
-  res.set_content(json{{"error", err}}.dump(), "application/json");
-}
-
-void SendJson(httplib::Response& res, const json& j) {
-  res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
-
-Result<json> ParseBody(const httplib::Request& req) {
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return Status::InvalidArgument("request body is not valid JSON");
-  if (!body.is_object()) return Status::InvalidArgument("request body must be a JSON object");
-  return body;
-}
-
-std::string SseEvent(const json& j) {
-  return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
 }
 
 }  // namespace
@@ -172,6 +139,13 @@ void Server::Impl::Routes() {
   auto unload = [this](const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];
     const bool force = req.get_param_value("force") == "true";
+    // Foundry Local (Gen-1): without force a model keeps its TTL and stays loaded until the TTL
+    // runs out; force ignores the TTL (the SDKs' own integration test checks both). Gen-2's
+    // /models/unload always unloads.
+    if (!force && req.path.starts_with("/openai/")) {
+      if (!models.IsLoaded(id)) return SendError(res, Status::NotFound("model " + id + " is not loaded"));
+      return;
+    }
     Status st = models.Unload(id, force);
     if (!st.ok()) return SendError(res, st);
     if (req.path.starts_with("/models/")) SendJson(res, {{"status", "unloaded"}});
@@ -180,6 +154,9 @@ void Server::Impl::Routes() {
   http.Get(R"(/models/unload/(.+))", unload);
   http.Get("/openai/unloadall", [this](const httplib::Request&, httplib::Response&) { models.UnloadAll(); });
 
+  http.Post("/openai/download", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleDownload(req, res, hooks);
+  });
   http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
     Completions(req, res);
   });
