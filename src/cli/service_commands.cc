@@ -212,9 +212,14 @@ int Ps(const FoundryHome& h) {
     std::printf("No models are currently loaded in the service\n");
     return 0;
   }
+  auto store = OpenStore(h);  // for the aliases of catalog models
   std::printf("Models running in service:\n");
   std::printf("    %-30s %s\n", "Alias", "Model ID");
-  for (const auto& id : ids) std::printf("🟢  %-30s %s\n", id.get<std::string>().c_str(), id.get<std::string>().c_str());
+  for (const auto& j : ids) {
+    const std::string id = j.is_string() ? j.get<std::string>() : j.dump();
+    const runtime::CatalogModel* m = store.ok() ? (*store)->catalog.FindById(id) : nullptr;
+    std::printf("🟢  %-30s %s\n", (m ? m->alias : id).c_str(), id.c_str());
+  }
   return 0;
 }
 
