@@ -13,6 +13,7 @@
 #include "foundry/runtime/chat/chat_template.h"
 #include "service/download_route.h"
 #include "service/http_util.h"
+#include "service/logprobs_json.h"
 #include "service/openai_params.h"
 
 namespace foundry::service {
@@ -171,7 +172,8 @@ namespace {
 
 // How one endpoint shapes its responses: a streamed piece, the closing events, the whole reply.
 struct Shape {
-  std::function<json(const std::string& piece)> chunk;
+  // `tokens`: the log-probabilities of the piece's tokens (empty unless asked for).
+  std::function<json(const std::string& piece, std::span<const engine::SampledToken> tokens)> chunk;
   std::function<std::vector<json>(const runtime::GenerateResult& r, bool include_usage)> closing;
   std::function<json(const runtime::GenerateResult& r)> whole;
   std::optional<json> opening;  // first streamed event (chat: the assistant role)
@@ -213,11 +215,13 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
           connected = sink.write(ev.data(), ev.size());
         }
         if (!connected) return false;
-        auto r = runtime::Generate(*model->context, prompt, opts.gen, [&](std::string_view piece) {
-          std::string ev = SseEvent(shape.chunk(std::string(piece)));
+        const runtime::PieceCallback on_piece = [&](std::string_view piece,
+                                                    std::span<const engine::SampledToken> tokens) {
+          std::string ev = SseEvent(shape.chunk(std::string(piece), tokens));
           connected = sink.write(ev.data(), ev.size());
           return connected;  // a disconnected client cancels the generation
-        });
+        };
+        auto r = runtime::Generate(*model->context, prompt, opts.gen, on_piece);
         if (!connected) return false;
         std::string tail;
         if (!r.ok()) {
@@ -282,10 +286,22 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
     return SendError(res, Status::InvalidArgument("'prompt' must be a string"), "prompt");
   auto opts = ParseRequestOptions(b);
   if (!opts.ok()) return SendError(res, opts.status());
+  const char* bad_param = nullptr;
+  auto logprobs = ParseCompletionLogprobs(b, &bad_param);
+  if (!logprobs.ok()) return SendError(res, logprobs.status(), bad_param);
+  opts->gen.top_logprobs = *logprobs;
   const std::string model_id = b["model"];
   auto lm = models.Acquire(model_id);
   if (!lm.ok()) return SendError(res, lm.status(), "model");
 
+  // Log-probabilities (when asked for) in the legacy completions shape; text offsets run on
+  // across the chunks of a stream.
+  std::shared_ptr<const engine::Model> model = (*lm)->model;
+  auto offset = std::make_shared<size_t>(0);
+  auto with_logprobs = [model, offset, want = *logprobs >= 0](json out, std::span<const engine::SampledToken> tokens) {
+    if (want) out["choices"][0]["logprobs"] = CompletionLogprobs(model->tokenizer(), tokens, offset.get());
+    return out;
+  };
   const std::string id = RandomId("cmpl-");
   const int64_t created = UnixNow();
   // Captures by value: the streaming provider runs after this function has returned.
@@ -294,7 +310,9 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
                 {"choices", {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}}}}};
   };
   Shape shape;
-  shape.chunk = [chunk](const std::string& piece) { return chunk(piece, nullptr); };
+  shape.chunk = [chunk, with_logprobs](const std::string& piece, std::span<const engine::SampledToken> tokens) {
+    return with_logprobs(chunk(piece, nullptr), tokens);
+  };
   shape.closing = [chunk](const runtime::GenerateResult& r, bool include_usage) {
     std::vector<json> out = {chunk("", runtime::FinishReasonName(r.finish))};
     if (include_usage) {
@@ -305,8 +323,8 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
     }
     return out;
   };
-  shape.whole = [chunk](const runtime::GenerateResult& r) {
-    json out = chunk(r.text, runtime::FinishReasonName(r.finish));
+  shape.whole = [chunk, with_logprobs](const runtime::GenerateResult& r) {
+    json out = with_logprobs(chunk(r.text, runtime::FinishReasonName(r.finish)), r.logprobs);
     out["usage"] = Usage(r);
     return out;
   };
@@ -323,6 +341,10 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
     return SendError(res, Status::InvalidArgument("'messages' must be a non-empty array"), "messages");
   auto opts = ParseRequestOptions(b);
   if (!opts.ok()) return SendError(res, opts.status());
+  const char* bad_param = nullptr;
+  auto logprobs = ParseChatLogprobs(b, &bad_param);
+  if (!logprobs.ok()) return SendError(res, logprobs.status(), bad_param);
+  opts->gen.top_logprobs = *logprobs;
   const std::string model_id = b["model"];
   auto lm = models.Acquire(model_id);
   if (!lm.ok()) return SendError(res, lm.status(), "model");
@@ -344,7 +366,16 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
   };
   Shape shape;
   shape.opening = event({{"role", "assistant"}, {"content", ""}}, nullptr);
-  shape.chunk = [event](const std::string& piece) { return event({{"content", piece}}, nullptr); };
+  // choices[].logprobs: {"content": [...], "refusal": null} when asked for, else null.
+  std::shared_ptr<const engine::Model> model = (*lm)->model;
+  auto logprobs_json = [model, want = *logprobs >= 0](std::span<const engine::SampledToken> tokens) {
+    return want ? json{{"content", ChatLogprobsContent(model->tokenizer(), tokens)}, {"refusal", nullptr}} : json(nullptr);
+  };
+  shape.chunk = [event, logprobs_json](const std::string& piece, std::span<const engine::SampledToken> tokens) {
+    json out = event({{"content", piece}}, nullptr);
+    out["choices"][0]["logprobs"] = logprobs_json(tokens);
+    return out;
+  };
   shape.closing = [event](const runtime::GenerateResult& r, bool include_usage) {
     std::vector<json> out = {event(json::object(), runtime::FinishReasonName(r.finish))};
     if (include_usage) {
@@ -355,12 +386,12 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
     }
     return out;
   };
-  shape.whole = [id, created, model_id](const runtime::GenerateResult& r) {
+  shape.whole = [id, created, model_id, logprobs_json](const runtime::GenerateResult& r) {
     return json{{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", model_id},
                 {"system_fingerprint", "foundry"},
                 {"choices", {{{"index", 0},
                               {"message", {{"role", "assistant"}, {"content", r.text}}},
-                              {"logprobs", nullptr},
+                              {"logprobs", logprobs_json(r.logprobs)},
                               {"finish_reason", runtime::FinishReasonName(r.finish)}}}},
                 {"usage", Usage(r)}};
   };
