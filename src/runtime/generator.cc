@@ -78,6 +78,17 @@ std::string_view FinishReasonName(FinishReason r) {
 
 Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
                                 const GenerateOptions& options, const TextCallback& on_text) {
+  PieceCallback on_piece;
+  if (on_text) on_piece = [&on_text](std::string_view piece, std::span<const engine::SampledToken>) {
+    return on_text(piece);
+  };
+  return Generate(ctx, prompt, options, on_piece);
+}
+
+Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
+                                const GenerateOptions& options, const PieceCallback& on_text) {
+  if (options.top_logprobs > 1000)
+    return Status::InvalidArgument("top_logprobs must be at most 1000");
   FOUNDRY_RETURN_IF_ERROR(options.sampling.Validate());
   const engine::Model& model = ctx.model();
   const engine::Tokenizer& tok = model.tokenizer();
@@ -111,17 +122,22 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
   t0 = Clock::now();
   StopMatcher stop(options.stop);
   std::string text;
+  size_t logprobs_sent = 0;  // res.logprobs[0, logprobs_sent) went out with a piece
   int32_t pos = int32_t(n_prompt);
   res.finish = FinishReason::kLength;
   const int64_t max_tokens = options.max_tokens < 0 ? INT64_MAX : options.max_tokens;
   for (int64_t i = 0; i < max_tokens; ++i) {
-    const engine::TokenId next = sampler.Sample(std::span<const float>(logits.data(), n_vocab));
+    const std::span<const float> row(logits.data(), n_vocab);
+    engine::SampledToken sampled;
+    const engine::TokenId next =
+        options.top_logprobs >= 0 ? sampler.Sample(row, options.top_logprobs, &sampled) : sampler.Sample(row);
     sampler.Accept(next);
     res.tokens.push_back(next);
     if (options.stop_at_eog && tok.IsEog(next)) {
       res.finish = FinishReason::kStop;
       break;
     }
+    if (options.top_logprobs >= 0) res.logprobs.push_back(std::move(sampled));
     const bool keep = std::find(options.keep_special.begin(), options.keep_special.end(), next) !=
                       options.keep_special.end();
     if (stop.Add(tok.TokenToPiece(next, /*special=*/keep), &text)) {
@@ -130,7 +146,9 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
     }
     const size_t safe = stop.SafeEnd(text);
     if (safe > stop.emitted_) {
-      if (on_text && !on_text(std::string_view(text).substr(stop.emitted_, safe - stop.emitted_))) {
+      const auto tokens = std::span<const engine::SampledToken>(res.logprobs).subspan(logprobs_sent);
+      logprobs_sent = res.logprobs.size();
+      if (on_text && !on_text(std::string_view(text).substr(stop.emitted_, safe - stop.emitted_), tokens)) {
         stop.emitted_ = safe;
         res.finish = FinishReason::kCancelled;
         break;
@@ -144,8 +162,10 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
     FOUNDRY_RETURN_IF_ERROR(ctx.Decode(std::span(&bt, 1), &logits));
   }
   // Flush what was held back (a partial stop-string prefix that never completed).
-  if (res.finish != FinishReason::kCancelled && text.size() > stop.emitted_ && on_text)
-    on_text(std::string_view(text).substr(stop.emitted_));
+  if (res.finish != FinishReason::kCancelled && on_text &&
+      (text.size() > stop.emitted_ || logprobs_sent < res.logprobs.size()))
+    on_text(std::string_view(text).substr(std::min(stop.emitted_, text.size())),
+            std::span<const engine::SampledToken>(res.logprobs).subspan(logprobs_sent));
   res.text = std::move(text);
   res.generate_ms = MsSince(t0);
   return res;

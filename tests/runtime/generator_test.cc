@@ -139,5 +139,57 @@ TEST_F(GeneratorTest, KeepSpecialStreamsChosenControlTokensAsText) {
   EXPECT_EQ(streamed, kept->text);
 }
 
+TEST_F(GeneratorTest, LogprobsMatchGoldenAndStreamWithTheirPieces) {
+  GenerateOptions o = Greedy(16);
+  o.top_logprobs = 2;
+  std::string streamed;
+  std::vector<engine::SampledToken> streamed_tokens;
+  auto r = Generate(*ctx_, "Once upon a time", o,
+                    [&](std::string_view piece, std::span<const engine::SampledToken> tokens) {
+                      streamed.append(piece);
+                      streamed_tokens.insert(streamed_tokens.end(), tokens.begin(), tokens.end());
+                      return true;
+                    });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->text, GoldenText(16));
+  EXPECT_EQ(streamed, r->text);
+  ASSERT_EQ(r->logprobs.size(), r->tokens.size());
+  ASSERT_EQ(streamed_tokens.size(), r->logprobs.size());
+  const json& g = golden_["prompts"][0]["greedy"];
+  for (size_t i = 0; i < r->logprobs.size(); ++i) {
+    const auto& lp = r->logprobs[i];
+    EXPECT_EQ(lp.id, r->tokens[i]);
+    EXPECT_EQ(streamed_tokens[i].id, lp.id);
+    // Greedy (temperature 1 for the report): the chosen token is the top one, and its
+    // log-probability is the golden top-1 logit minus the golden log-sum-exp (6 digits each).
+    ASSERT_EQ(lp.top.size(), 2u);
+    EXPECT_EQ(lp.top[0].id, lp.id);
+    EXPECT_EQ(lp.top[0].logprob, lp.logprob);
+    EXPECT_EQ(lp.top[1].id, g["second_ids"][i].get<int>()) << i;
+    EXPECT_NEAR(lp.logprob, g["top1_logit"][i].get<double>() - g["logsumexp"][i].get<double>(), 2e-3) << i;
+    EXPECT_LE(lp.top[1].logprob, lp.top[0].logprob);
+  }
+  // Without top_logprobs nothing is reported.
+  auto plain = Generate(*ctx_, "Once upon a time", Greedy(4));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->logprobs.empty());
+}
+
+TEST_F(GeneratorTest, LogprobsExcludeTheEndOfGenerationToken) {
+  // tinyllama-v0's greedy story ends with EOS after about a hundred tokens.
+  auto m = engine::Model::Load(SharedPath("models/real/tinyllama-v0-f32.gguf"), kernels_);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto ctx = engine::Context::Create(*m, kernels_, pool_, {.n_ctx = 512});
+  ASSERT_TRUE(ctx.ok());
+  GenerateOptions o = Greedy(400);
+  o.stop_at_eog = true;
+  o.top_logprobs = 0;
+  auto r = Generate(**ctx, "Once upon a time", o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->finish, FinishReason::kStop);
+  EXPECT_EQ(r->logprobs.size() + 1, r->tokens.size());
+  for (const auto& lp : r->logprobs) EXPECT_TRUE(lp.top.empty());
+}
+
 }  // namespace
 }  // namespace foundry::runtime
