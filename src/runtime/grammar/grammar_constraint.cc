@@ -27,8 +27,9 @@ bool AnyBit(const std::vector<uint64_t>& bits) {
 }  // namespace
 
 GrammarConstraint::GrammarConstraint(std::shared_ptr<const Grammar> grammar,
-                                     std::shared_ptr<const TokenVocabulary> vocabulary)
-    : matcher_(std::move(grammar)), vocab_(std::move(vocabulary)) {}
+                                     std::shared_ptr<const TokenVocabulary> vocabulary,
+                                     const GrammarConstraintOptions& options)
+    : matcher_(std::move(grammar)), vocab_(std::move(vocabulary)), options_(options) {}
 
 Status GrammarConstraint::Walk(int64_t budget_after, std::vector<uint64_t>* all,
                                std::vector<uint64_t>* in_budget, uint32_t* max_min_bytes) {
@@ -91,8 +92,10 @@ Result<std::span<const uint64_t>> GrammarConstraint::ComputeMask(int64_t budget_
     FOUNDRY_RETURN_IF_ERROR(Walk(budget_after, &all, &scratch_, &max_need));
     const bool budget_binds = budget_after >= 0 && max_need > budget_after;
     mask_ = budget_binds && AnyBit(scratch_) ? scratch_ : all;
-    if (cache_.size() >= kMaxCachedMasks) cache_.clear();
-    cache_[s] = CachedMask{std::move(all), max_need};
+    if (options_.cache_masks) {
+      if (cache_.size() >= kMaxCachedMasks) cache_.clear();
+      cache_[s] = CachedMask{std::move(all), max_need};
+    }
   }
   if (matcher_.IsAccepting(s))
     for (engine::TokenId t : vocab_->eog_tokens()) SetBit(&mask_, t);

@@ -542,7 +542,8 @@ Result<Grammar> CompileJsonSchemaText(std::string_view schema_json) {
 
 std::string JsonObjectGbnf() {
   GbnfWriter w;
-  return "root ::= " + w.Use("json-object") + "\n" + w.Text();
+  const std::string top = w.Use("json-object");  // before Text(): it lists what is used
+  return "root ::= " + top + "\n" + w.Text();
 }
 
 Grammar JsonObjectGrammar() {

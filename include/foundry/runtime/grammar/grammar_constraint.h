@@ -31,10 +31,17 @@
 
 namespace foundry::runtime::grammar {
 
+struct GrammarConstraintOptions {
+  // Reuse the mask computed for a matcher state when generation comes back to it. Off only to
+  // measure the trie walk itself (bench/).
+  bool cache_masks = true;
+};
+
 class GrammarConstraint {
  public:
   // REQUIRES grammar and vocabulary non-null.
-  GrammarConstraint(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const TokenVocabulary> vocabulary);
+  GrammarConstraint(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const TokenVocabulary> vocabulary,
+                    const GrammarConstraintOptions& options = {});
 
   // The allowed tokens now, as a bitset over the vocabulary (bit i of word i/64). The span
   // lives until the next call of any non-const method. budget_tokens <= 0 means no budget.
@@ -51,6 +58,13 @@ class GrammarConstraint {
   // it: IsComplete() turns true). kInvalidArgument for a token the grammar does not allow here
   // (state unchanged).
   Status Accept(engine::TokenId token);
+
+  // Back to the start of the grammar, keeping memoized states and masks (a constraint can
+  // serve one generation after another with the same grammar and vocabulary).
+  void Reset() {
+    matcher_.Reset();
+    ended_ = false;
+  }
 
   // The output so far is a complete sentence.
   bool IsAccepting() const { return matcher_.IsAccepting(matcher_.state()); }
@@ -74,6 +88,7 @@ class GrammarConstraint {
   std::unordered_map<GrammarMatcher::StateId, CachedMask> cache_;
   std::vector<GrammarMatcher::StateId> walk_states_;  // per trie depth
   std::vector<uint64_t> mask_, scratch_;
+  GrammarConstraintOptions options_;
   bool ended_ = false;
 };
 
