@@ -8,7 +8,9 @@
 
 #include "cli/cli_common.h"
 #include "cli/store_commands.h"
+#include "foundry/core/mapped_file.h"
 #include "foundry/runtime/generator.h"
+#include "foundry/runtime/grammar/json_schema.h"
 
 namespace foundry::cli {
 namespace {
@@ -30,6 +32,9 @@ struct RunFlags {
   std::vector<std::string> stop;
   bool ignore_eos = false;
   bool json = false;
+  std::string grammar_file;      // --grammar: GBNF text
+  std::string json_schema_file;  // --json-schema: a JSON Schema
+  bool json_object = false;      // --json-object: any JSON object
   EngineFlags engine;
 };
 
@@ -52,7 +57,28 @@ void AddEngineFlags(CLI::App* cmd, EngineFlags* f) {
   cmd->add_option("-c,--ctx-size", f->ctx_size, "Context size in tokens (default: model's, at most 4096)");
 }
 
+Result<std::string> ReadText(const std::string& path) {
+  FOUNDRY_ASSIGN_OR_RETURN(MappedFile m, MappedFile::Open(path));
+  return std::string(reinterpret_cast<const char*>(m.bytes().data()), m.bytes().size());
+}
+
+// The grammar asked for by --grammar / --json-schema / --json-object (null when none).
+Result<std::shared_ptr<const runtime::grammar::Grammar>> LoadGrammar(const RunFlags& f) {
+  using runtime::grammar::Grammar;
+  if (f.json_object) return std::make_shared<const Grammar>(runtime::grammar::JsonObjectGrammar());
+  if (f.grammar_file.empty() && f.json_schema_file.empty()) return std::shared_ptr<const Grammar>();
+  const std::string& path = f.grammar_file.empty() ? f.json_schema_file : f.grammar_file;
+  Result<std::string> text = ReadText(path);
+  if (!text.ok()) return Status(text.status().code(), path + ": " + text.status().message());
+  Result<Grammar> g = f.grammar_file.empty() ? runtime::grammar::CompileJsonSchemaText(*text)
+                                             : runtime::grammar::ParseGrammar(*text);
+  if (!g.ok()) return Status(g.status().code(), path + ": " + g.status().message());
+  return std::make_shared<const Grammar>(std::move(g).value());
+}
+
 int Run(const FoundryHome& home, const RunFlags& f) {
+  auto grammar = LoadGrammar(f);
+  if (!grammar.ok()) return Fail(grammar.status());
   auto file = ResolveModelFile(home, f.model);
   if (!file.ok()) return Fail(file.status());
   auto eng = LoadEngine(file->string(), f.engine);
@@ -65,6 +91,7 @@ int Run(const FoundryHome& home, const RunFlags& f) {
                 .seed = f.seed >= 0 ? uint64_t(f.seed) : std::random_device{}()};
   o.stop = f.stop;
   o.stop_at_eog = !f.ignore_eos;
+  o.grammar = *grammar;
   runtime::TextCallback stream;
   if (!f.json) {
     stream = [](std::string_view piece) {
@@ -228,6 +255,12 @@ void AddModelCommands(CLI::App& model, const FoundryHome& home, int* exit_code) 
   r->add_option("--stop", run->stop, "Stop string (repeatable)");
   r->add_flag("--ignore-eos", run->ignore_eos, "Keep generating past end-of-generation tokens");
   r->add_flag("--json", run->json, "Print one JSON object: prompt_tokens, tokens, text");
+  auto* g = r->add_option("--grammar", run->grammar_file, "Constrain the output to a GBNF grammar (file)");
+  auto* js = r->add_option("--json-schema", run->json_schema_file,
+                           "Constrain the output to JSON valid against a JSON Schema (file)");
+  auto* jo = r->add_flag("--json-object", run->json_object, "Constrain the output to a JSON object");
+  g->excludes(js)->excludes(jo);
+  js->excludes(jo);
   AddEngineFlags(r, &run->engine);
   r->callback([&home, run, exit_code] { *exit_code = Run(home, *run); });
 
