@@ -4,6 +4,7 @@
 #include "foundry/runtime/grammar/json_schema.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cassert>
 #include <cmath>
 #include <map>

@@ -6,10 +6,11 @@
 //
 // Supported: type (one or a list), properties, required, additionalProperties (false, true
 // or a schema), items, prefixItems (and draft-4 tuple `items`), minItems, maxItems, enum,
-// const, strings with JSON escapes, minLength, maxLength, number, integer with minimum /
-// maximum / exclusiveMinimum / exclusiveMaximum, number with minimum >= 0 style sign bounds,
-// boolean, null, nested schemas, anyOf, oneOf (as anyOf), allOf (merged), $ref to "#",
-// "#/$defs/..." and "#/definitions/..." (recursion allowed), `nullable` (OpenAPI).
+// const, strings with JSON escapes, minLength, maxLength, number and integer with minimum /
+// maximum / exclusiveMinimum / exclusiveMaximum (bounds rounded inward to integers; bounded
+// numbers have no exponent), boolean, null, nested schemas, anyOf, oneOf (as anyOf), allOf
+// (merged), $ref to "#", "#/$defs/..." and "#/definitions/..." (recursion allowed), `nullable`
+// (OpenAPI).
 // Ignored (annotations): title, description, default, examples, format, $schema, $id,
 // $comment, readOnly, writeOnly, deprecated, content*; unknown keywords are ignored as JSON
 // Schema prescribes.
@@ -21,8 +22,8 @@
 // Refused with kInvalidArgument naming the JSON pointer and keyword: pattern,
 // patternProperties, multipleOf, uniqueItems: true, not, if/then/else, contains,
 // dependentRequired/dependentSchemas/dependencies, minProperties/maxProperties,
-// propertyNames, unevaluated*, number (non-integer) bounds other than a lower bound of 0,
-// remote $ref, and schemas that cannot match anything (false, minItems > maxItems, ...).
+// propertyNames, unevaluated*, remote $ref, and schemas that cannot match anything (false,
+// minItems > maxItems, bounds no integer satisfies, ...).
 //
 // Whitespace: none before or after the top-level value (so generation stops right after
 // the closing bracket); inside, each gap between tokens allows nothing, one space, or a
