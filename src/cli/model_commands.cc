@@ -12,7 +12,9 @@
 #include "cli/service_client.h"
 #include "cli/store.h"
 #include "cli/store_commands.h"
+#include "foundry/core/mapped_file.h"
 #include "foundry/runtime/generator.h"
+#include "foundry/runtime/grammar/json_schema.h"
 
 namespace foundry::cli {
 namespace {
@@ -37,6 +39,9 @@ struct RunFlags {
   bool verbose = false;
   int ttl = 0;
   bool has_prompt = false;  // --prompt given (even empty): one-shot in-process generation
+  std::string grammar_file;      // --grammar: GBNF text
+  std::string json_schema_file;  // --json-schema: a JSON Schema
+  bool json_object = false;      // --json-object: any JSON object
   EngineFlags engine;
 };
 
@@ -65,6 +70,25 @@ void AddEngineFlags(CLI::App* cmd, EngineFlags* f) {
   cmd->add_option("-c,--ctx-size", f->ctx_size, "Context size in tokens (default: model's, at most 4096)");
 }
 
+Result<std::string> ReadText(const std::string& path) {
+  FOUNDRY_ASSIGN_OR_RETURN(MappedFile m, MappedFile::Open(path));
+  return std::string(reinterpret_cast<const char*>(m.bytes().data()), m.bytes().size());
+}
+
+// The grammar asked for by --grammar / --json-schema / --json-object (null when none).
+Result<std::shared_ptr<const runtime::grammar::Grammar>> LoadGrammar(const RunFlags& f) {
+  using runtime::grammar::Grammar;
+  if (f.json_object) return std::make_shared<const Grammar>(runtime::grammar::JsonObjectGrammar());
+  if (f.grammar_file.empty() && f.json_schema_file.empty()) return std::shared_ptr<const Grammar>();
+  const std::string& path = f.grammar_file.empty() ? f.json_schema_file : f.grammar_file;
+  Result<std::string> text = ReadText(path);
+  if (!text.ok()) return Status(text.status().code(), path + ": " + text.status().message());
+  Result<Grammar> g = f.grammar_file.empty() ? runtime::grammar::CompileJsonSchemaText(*text)
+                                             : runtime::grammar::ParseGrammar(*text);
+  if (!g.ok()) return Status(g.status().code(), path + ": " + g.status().message());
+  return std::make_shared<const Grammar>(std::move(g).value());
+}
+
 // Without --prompt: the interactive chat through the service (chat_repl.h).
 int Chat(const FoundryHome& home, const RunFlags& f) {
   if (IsFileArgument(f.model))
@@ -81,7 +105,14 @@ int Chat(const FoundryHome& home, const RunFlags& f) {
 }
 
 int Run(const FoundryHome& home, const RunFlags& f) {
-  if (!f.has_prompt) return Chat(home, f);
+  if (!f.has_prompt) {
+    if (!f.grammar_file.empty() || !f.json_schema_file.empty() || f.json_object)
+      return Fail(Status::InvalidArgument("--grammar, --json-schema and --json-object need --prompt "
+                                          "(in the chat, use response_format through the API)"));
+    return Chat(home, f);
+  }
+  auto grammar = LoadGrammar(f);
+  if (!grammar.ok()) return Fail(grammar.status());
   auto file = ResolveModelFile(home, f.model);
   if (!file.ok()) return Fail(file.status());
   auto eng = LoadEngine(file->string(), f.engine);
@@ -94,6 +125,7 @@ int Run(const FoundryHome& home, const RunFlags& f) {
                 .seed = f.seed >= 0 ? uint64_t(f.seed) : std::random_device{}()};
   o.stop = f.stop;
   o.stop_at_eog = !f.ignore_eos;
+  o.grammar = *grammar;
   runtime::TextCallback stream;
   if (!f.json) {
     stream = [](std::string_view piece) {
@@ -260,6 +292,12 @@ void AddModelCommands(CLI::App& model, const FoundryHome& home, int* exit_code) 
   r->add_flag("--json", run->json, "Print one JSON object: prompt_tokens, tokens, text");
   r->add_flag("--verbose", run->verbose, "Interactive chat: print the time the load took");
   r->add_option("--ttl", run->ttl, "Interactive chat: seconds the service keeps the model loaded when idle");
+  auto* g = r->add_option("--grammar", run->grammar_file, "Constrain the output to a GBNF grammar (file)");
+  auto* js = r->add_option("--json-schema", run->json_schema_file,
+                           "Constrain the output to JSON valid against a JSON Schema (file)");
+  auto* jo = r->add_flag("--json-object", run->json_object, "Constrain the output to a JSON object");
+  g->excludes(js)->excludes(jo);
+  js->excludes(jo);
   AddEngineFlags(r, &run->engine);
   r->callback([&home, run, prompt, exit_code] {
     run->has_prompt = prompt->count() > 0;

@@ -147,7 +147,11 @@ TokenId Sampler::Draw() {
     cum += cand_[i].p;
     if (u < cum) return cand_[i].id;
   }
-  return cand_[n - 1].id;
+  // Rounding left u above the total: take the last candidate that has any probability (a
+  // masked logit of -inf has none and must never be drawn).
+  for (size_t i = n; i-- > 0;)
+    if (cand_[i].p > 0) return cand_[i].id;
+  return cand_[0].id;
 }
 
 }  // namespace foundry::engine

@@ -1,6 +1,9 @@
 #include "foundry/runtime/generator.h"
 
 #include <algorithm>
+#include <optional>
+
+#include "foundry/runtime/grammar/grammar_constraint.h"
 
 namespace foundry::runtime {
 namespace {
@@ -107,6 +110,17 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
   if (seq >= ctx.kv_cache().n_seq()) return Status::InvalidArgument("sequence id out of range");
   ctx.kv_cache().Truncate(seq, 0);
 
+  std::optional<grammar::GrammarConstraint> constraint;
+  if (options.grammar) {
+    std::shared_ptr<const grammar::TokenVocabulary> vocab = options.grammar_vocabulary;
+    if (!vocab) {
+      FOUNDRY_ASSIGN_OR_RETURN(vocab, grammar::TokenVocabulary::Build(tok));
+    }
+    if (vocab->n_vocab() != tok.n_vocab())
+      return Status::InvalidArgument("grammar_vocabulary was built for another vocabulary");
+    constraint.emplace(options.grammar, std::move(vocab));
+  }
+
   engine::Sampler sampler(options.sampling);
   for (engine::TokenId t : res.prompt_tokens) sampler.Accept(t);
 
@@ -126,14 +140,24 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
   int32_t pos = int32_t(n_prompt);
   res.finish = FinishReason::kLength;
   const int64_t max_tokens = options.max_tokens < 0 ? INT64_MAX : options.max_tokens;
+  // Tokens that can be generated at all: each but the last is decoded at the next position.
+  const int64_t can_generate = std::min<int64_t>(max_tokens, int64_t(ctx.n_ctx()) - int64_t(n_prompt) + 1);
   for (int64_t i = 0; i < max_tokens; ++i) {
+    if (constraint) {
+      if (constraint->IsComplete()) {  // e.g. a grammar that only accepts ""
+        res.finish = FinishReason::kStop;
+        break;
+      }
+      FOUNDRY_RETURN_IF_ERROR(constraint->Apply(std::span<float>(logits.data(), n_vocab), can_generate - i));
+    }
     const std::span<const float> row(logits.data(), n_vocab);
     engine::SampledToken sampled;
     const engine::TokenId next =
         options.top_logprobs >= 0 ? sampler.Sample(row, options.top_logprobs, &sampled) : sampler.Sample(row);
     sampler.Accept(next);
     res.tokens.push_back(next);
-    if (options.stop_at_eog && tok.IsEog(next)) {
+    if (constraint) FOUNDRY_RETURN_IF_ERROR(constraint->Accept(next));
+    if ((options.stop_at_eog || constraint) && tok.IsEog(next)) {
       res.finish = FinishReason::kStop;
       break;
     }
@@ -154,6 +178,10 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
         break;
       }
       stop.emitted_ = safe;
+    }
+    if (constraint && constraint->IsComplete()) {
+      res.finish = FinishReason::kStop;
+      break;
     }
     if (uint32_t(pos) >= ctx.n_ctx()) break;  // context full: finish = length
     if (i + 1 == max_tokens) break;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "foundry/runtime/grammar/grammar_matcher.h"
 #include "support/shared_data.h"
 
 namespace foundry::runtime {
@@ -189,6 +190,78 @@ TEST_F(GeneratorTest, LogprobsExcludeTheEndOfGenerationToken) {
   ASSERT_EQ(r->finish, FinishReason::kStop);
   EXPECT_EQ(r->logprobs.size() + 1, r->tokens.size());
   for (const auto& lp : r->logprobs) EXPECT_TRUE(lp.top.empty());
+}
+
+std::shared_ptr<const grammar::Grammar> MakeGrammar(std::string_view gbnf) {
+  auto g = grammar::ParseGrammar(gbnf);
+  EXPECT_TRUE(g.ok()) << g.status().ToString();
+  return std::make_shared<const grammar::Grammar>(std::move(g).value());
+}
+
+bool GrammarAccepts(const std::shared_ptr<const grammar::Grammar>& g, std::string_view text) {
+  grammar::GrammarMatcher m(g);
+  auto st = m.Walk(m.start(), text);
+  return st != grammar::GrammarMatcher::kDead && m.IsAccepting(st);
+}
+
+TEST_F(GeneratorTest, GrammarShapesTheOutputAndStopsWhenComplete) {
+  auto o = Greedy(64);
+  o.grammar = MakeGrammar(R"(root ::= " The " [a-z]+ " " [a-z]+ ".")");
+  std::string streamed;
+  auto r = Generate(*ctx_, "Once upon a time", o, [&](std::string_view p) {
+    streamed.append(p);
+    return true;
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(GrammarAccepts(o.grammar, r->text)) << r->text;
+  EXPECT_EQ(r->finish, FinishReason::kStop);
+  EXPECT_EQ(streamed, r->text);
+  EXPECT_LT(r->tokens.size(), 64u);
+}
+
+TEST_F(GeneratorTest, GrammarWithEogStopsEvenWithoutStopAtEog) {
+  // "!" may be followed by more, so ending early means choosing EOG; sampled, not greedy.
+  auto o = Greedy(16);
+  o.sampling = {.temperature = 1.0f, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f, .seed = 3};
+  o.grammar = MakeGrammar(R"(root ::= "!"{0,3})");
+  auto r = Generate(*ctx_, "Once upon a time", o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->finish, FinishReason::kStop);
+  EXPECT_TRUE(GrammarAccepts(o.grammar, r->text)) << r->text;
+  EXPECT_LE(r->tokens.size(), 4u);
+}
+
+TEST_F(GeneratorTest, GrammarOfTheEmptyStringGeneratesNothing) {
+  auto o = Greedy(8);
+  o.grammar = MakeGrammar(R"(root ::= "")");
+  auto r = Generate(*ctx_, "Once upon a time", o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->tokens.empty());
+  EXPECT_EQ(r->text, "");
+  EXPECT_EQ(r->finish, FinishReason::kStop);
+}
+
+TEST_F(GeneratorTest, GrammarFinishesWithinATightBudget) {
+  // Unbounded letters: only the token budget makes the output close in time.
+  for (int max_tokens : {2, 3, 6}) {
+    auto o = Greedy(max_tokens);
+    o.grammar = MakeGrammar(R"(root ::= "[" [a-z]* "]")");
+    auto r = Generate(*ctx_, "Once upon a time", o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(GrammarAccepts(o.grammar, r->text)) << max_tokens << ": " << r->text;
+    EXPECT_LE(r->tokens.size(), size_t(max_tokens));
+  }
+}
+
+TEST_F(GeneratorTest, GrammarVocabularyOfAnotherModelIsRejected) {
+  auto file = engine::GgufFile::Open(SharedPath("tokenizer/ggml-vocab-qwen2.gguf"));
+  ASSERT_TRUE(file.ok());
+  auto tok = engine::Tokenizer::FromGguf(*file);
+  ASSERT_TRUE(tok.ok());
+  auto o = Greedy(4);
+  o.grammar = MakeGrammar(R"(root ::= "x")");
+  o.grammar_vocabulary = grammar::TokenVocabulary::Build(**tok).value();
+  EXPECT_EQ(Generate(*ctx_, "hi", o).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@
 #include "foundry/core/status.h"
 #include "foundry/engine/context.h"
 #include "foundry/engine/sampler.h"
+#include "foundry/runtime/grammar/grammar.h"
+#include "foundry/runtime/grammar/token_vocabulary.h"
 
 namespace foundry::runtime {
 
@@ -34,6 +37,21 @@ struct GenerateOptions {
   // most likely alternatives (engine::Sampler::Sample with n_top = N) in
   // GenerateResult::logprobs and to a PieceCallback.
   int32_t top_logprobs = -1;
+
+  // Constrained decoding (docs/tool-calling.md, "Constrained decoding"). When set, each step
+  // masks the logits to the tokens that keep the output a prefix of a sentence of the grammar
+  // (grammar/grammar_constraint.h); EOG tokens are allowed only where the grammar can end,
+  // and choosing one ends generation even with stop_at_eog = false. Generation also stops
+  // (finish = kStop) as soon as the grammar is complete, i.e. nothing more may follow. The
+  // token budget (max_tokens and the context) is taken into account so that, with a
+  // vocabulary that has a token for every byte, the output is complete before the budget
+  // runs out — whatever the model. The output text is then a sentence of the grammar unless
+  // a stop string or the callback cut it.
+  std::shared_ptr<const grammar::Grammar> grammar;
+  // The model's token trie for `grammar`; built per call when null (about 0.1-0.3 s for a
+  // 150k vocabulary), so callers that generate often should build it once
+  // (TokenVocabulary::Build) and pass it here. REQUIRES built from this model's tokenizer.
+  std::shared_ptr<const grammar::TokenVocabulary> grammar_vocabulary;
 };
 
 enum class FinishReason { kStop, kLength, kCancelled };
@@ -60,7 +78,10 @@ using TextCallback = std::function<bool(std::string_view piece)>;
 using PieceCallback = std::function<bool(std::string_view piece, std::span<const engine::SampledToken> tokens)>;
 
 // kOutOfRange if the prompt does not fit in the context (the message says by how many tokens);
-// kInvalidArgument for invalid sampling options or an empty prompt on a model without BOS.
+// kInvalidArgument for invalid sampling options, an empty prompt on a model without BOS, or a
+// grammar_vocabulary of another size than the model's vocabulary. With a grammar:
+// kFailedPrecondition if no token of the vocabulary can continue it, kResourceExhausted if the
+// grammar is too ambiguous to match (grammar/grammar_constraint.h).
 Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
                                 const GenerateOptions& options, const TextCallback& on_text = {});
 // The same with log-probabilities streamed alongside the text.
