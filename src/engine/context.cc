@@ -182,9 +182,12 @@ void Context::DecodeUbatch(std::span<const BatchToken> batch, std::vector<float>
         std::copy_n(r.data() + n_q + n_k, n_v, &v_[size_t(t) * n_v]);
       }
     } else {
-      MatMul(L.wq, h_, n, q_);
-      MatMul(L.wk, h_, n, k_);
-      MatMul(L.wv, h_, n, v_);
+      const kernels::WeightMatrix* ws[] = {&L.wq, &L.wk, &L.wv};
+      const std::span<float> ys[] = {std::span<float>(q_).first(size_t(n) * n_q),
+                                     std::span<float>(k_).first(size_t(n) * n_k),
+                                     std::span<float>(v_).first(size_t(n) * n_v)};
+      kernels::MatMuls(kernels_, pool_, ws, std::span<const float>(h_).first(size_t(n) * n_embd), n,
+                       ys, mm_scratch_);
       for (int64_t t = 0; t < n; ++t) {
         if (!L.bq.empty()) ops::AddInPlace(row(q_, size_t(t), n_q), L.bq);
         if (!L.bk.empty()) ops::AddInPlace(row(k_, size_t(t), n_k), L.bk);
@@ -248,8 +251,11 @@ void Context::DecodeUbatch(std::span<const BatchToken> batch, std::vector<float>
         std::copy_n(r.data() + n_ff, n_ff, &up_[size_t(t) * n_ff]);
       }
     } else {
-      MatMul(L.ffn_gate, h_, n, gate_);
-      MatMul(L.ffn_up, h_, n, up_);
+      const kernels::WeightMatrix* ws[] = {&L.ffn_gate, &L.ffn_up};
+      const std::span<float> ys[] = {std::span<float>(gate_).first(size_t(n) * n_ff),
+                                     std::span<float>(up_).first(size_t(n) * n_ff)};
+      kernels::MatMuls(kernels_, pool_, ws, std::span<const float>(h_).first(size_t(n) * n_embd), n,
+                       ys, mm_scratch_);
     }
     // gate_ and up_ are contiguous [n, n_ff]: split the elements over the pool (one token's
     // n_ff transcendental evaluations are too many for one thread in decode).

@@ -120,20 +120,25 @@ void PlainMatMul(const KernelTable& kernels, const QuantOps& ops, ThreadPool& po
   });
 }
 
-// Tiles of 16 rows × up to 8 tokens from the packed copy (packed.h).
-void PackedMatMul(const KernelTable& kernels, const QuantOps& ops, ThreadPool& pool,
-                  const WeightMatrix& w, std::span<const float> x, int64_t n_tokens,
-                  std::span<float> y, std::vector<std::byte>& scratch) {
+// The activation panel of the packed kernels (packed.h) for one input: [n_tokens][n_cols] codes,
+// [n_tokens][nb] scales, [n_tokens][nb·aux] words, in `scratch`.
+struct Panel {
+  const int8_t* qs;
+  const float* d;
+  const int32_t* aux;
+};
+
+Panel PreparePanel(const KernelTable& kernels, const QuantOps& ops, ThreadPool& pool,
+                   int64_t n_cols, std::span<const float> x, int64_t n_tokens,
+                   std::vector<std::byte>& scratch) {
   const PackedFormat& fmt = *ops.packed;
   const QuantOps* act = kernels.Get(ops.vec_dot_type);
   assert(act != nullptr && act->from_float != nullptr);
-  const int64_t nb = w.n_cols / fmt.block_elems;
-  const size_t act_row_bytes = RowBytes(*act, w.n_cols);
-
-  // 1. The activation panel (packed.h): [n_tokens][n_cols] codes, [n_tokens][nb] scales,
-  //    [n_tokens][nb·aux] words, then one converted row per preparing thread.
+  const int64_t nb = n_cols / fmt.block_elems;
+  const size_t act_row_bytes = RowBytes(*act, n_cols);
+  // Then one converted row per preparing thread.
   const int64_t n_prep = n_tokens < 4 ? 1 : std::min<int64_t>(pool.size(), n_tokens);
-  const size_t qs_bytes = AlignUp64(size_t(n_tokens * w.n_cols));
+  const size_t qs_bytes = AlignUp64(size_t(n_tokens * n_cols));
   const size_t d_bytes = AlignUp64(size_t(n_tokens * nb) * sizeof(float));
   const size_t aux_bytes = AlignUp64(size_t(n_tokens * nb * fmt.aux_per_block) * sizeof(int32_t));
   const size_t tmp_bytes = AlignUp64(act_row_bytes);
@@ -147,33 +152,62 @@ void PackedMatMul(const KernelTable& kernels, const QuantOps& ops, ThreadPool& p
   auto prepare = [&](int64_t c) {
     std::byte* row = tmp + size_t(c) * tmp_bytes;
     for (int64_t t = n_tokens * c / n_prep; t < n_tokens * (c + 1) / n_prep; ++t) {
-      act->from_float(x.data() + t * w.n_cols, row, w.n_cols);
-      fmt.prepare_act(row, nb, act_qs + t * w.n_cols, act_d + t * nb,
+      act->from_float(x.data() + t * n_cols, row, n_cols);
+      fmt.prepare_act(row, nb, act_qs + t * n_cols, act_d + t * nb,
                       act_aux + t * nb * fmt.aux_per_block);
     }
   };
   pool.Run(n_prep, prepare);
+  return {act_qs, act_d, act_aux};
+}
 
-  // 2. Groups of rows over the threads; inside a chunk of groups, token chunks (activations in L2)
-  //    outside, groups inside (a group's weights stay in L1/L2 across the chunk's token tiles).
-  const PackedGemmArgs args{.w = w.packed,
-                            .group_bytes = PackedGroupBytes(fmt, nb),
-                            .n_blocks = nb,
-                            .n_cols = w.n_cols,
-                            .n_rows = w.n_rows,
-                            .act_qs = act_qs,
-                            .act_d = act_d,
-                            .act_aux = act_aux,
-                            .aux_per_block = fmt.aux_per_block,
-                            .y = y.data()};
-  // Each thread owns a contiguous range of groups, cut into chunks that others may steal.
-  const int64_t n_groups = (w.n_rows + kGroupRows - 1) / kGroupRows;
-  const int64_t token_chunk = std::max<int64_t>(8, kTokenChunkBytes / w.n_cols / 8 * 8);
+// Tiles of 16 rows × up to 8 tokens from the packed copies (packed.h) of several matrices of one
+// packed format that read the same input (q, k and v; gate and up): one panel, and one loop over
+// the groups of all of them, so the small matrices share the pool's start and end with the big
+// one instead of each paying for its own (in decode a 128-row k or v is a few microseconds of
+// weights, about what a loop's start and final wait cost).
+void PackedMatMuls(const KernelTable& kernels, const QuantOps& ops, ThreadPool& pool,
+                   std::span<const WeightMatrix* const> ws, std::span<const float> x,
+                   int64_t n_tokens, std::span<float* const> ys, std::vector<std::byte>& scratch) {
+  const PackedFormat& fmt = *ops.packed;
+  const int64_t n_cols = ws[0]->n_cols;
+  const int64_t nb = n_cols / fmt.block_elems;
+  const Panel panel = PreparePanel(kernels, ops, pool, n_cols, x, n_tokens, scratch);
+  // Groups of rows over the threads, numbered across the matrices in order; inside a chunk of
+  // groups, token chunks (activations in L2) outside, groups inside (a group's weights stay in
+  // L1/L2 across the chunk's token tiles).
+  constexpr size_t kMaxMatrices = 4;
+  assert(ws.size() <= kMaxMatrices && ws.size() == ys.size());
+  PackedGemmArgs args[kMaxMatrices];
+  int64_t first_group[kMaxMatrices + 1] = {0};
+  for (size_t m = 0; m < ws.size(); ++m) {
+    const WeightMatrix& w = *ws[m];
+    args[m] = {.w = w.packed,
+               .group_bytes = PackedGroupBytes(fmt, nb),
+               .n_blocks = nb,
+               .n_cols = n_cols,
+               .n_rows = w.n_rows,
+               .act_qs = panel.qs,
+               .act_d = panel.d,
+               .act_aux = panel.aux,
+               .aux_per_block = fmt.aux_per_block,
+               .y = ys[m]};
+    first_group[m + 1] = first_group[m] + (w.n_rows + kGroupRows - 1) / kGroupRows;
+  }
+  const int64_t n_groups = first_group[ws.size()];
+  const int64_t token_chunk = std::max<int64_t>(8, kTokenChunkBytes / n_cols / 8 * 8);
   const PackedGemmFn gemm = ops.packed_gemm;
-  SplitContiguous(pool, n_groups, kMinStealBytes / int64_t(args.group_bytes),
+  // Each thread owns a contiguous range of groups, cut into chunks that others may steal.
+  SplitContiguous(pool, n_groups, kMinStealBytes / int64_t(args[0].group_bytes),
                   [&](int64_t g0, int64_t g1) {
-                    for (int64_t t = 0; t < n_tokens; t += token_chunk)
-                      gemm(args, g0, g1, t, std::min(n_tokens, t + token_chunk));
+                    for (size_t m = 0; m < ws.size(); ++m) {
+                      const int64_t b = std::max(g0, first_group[m]);
+                      const int64_t e = std::min(g1, first_group[m + 1]);
+                      if (b >= e) continue;
+                      for (int64_t t = 0; t < n_tokens; t += token_chunk)
+                        gemm(args[m], b - first_group[m], e - first_group[m], t,
+                             std::min(n_tokens, t + token_chunk));
+                    }
                   });
 }
 
@@ -188,10 +222,39 @@ void MatMul(const KernelTable& kernels, ThreadPool& pool, const WeightMatrix& w,
   assert(int64_t(x.size()) >= n_tokens * w.n_cols && int64_t(y.size()) >= n_tokens * w.n_rows);
   if (n_tokens <= 0 || w.n_rows <= 0) return;
   if (w.packed != nullptr && ops->packed_gemm != nullptr) {
-    PackedMatMul(kernels, *ops, pool, w, x, n_tokens, y, scratch);
+    const WeightMatrix* ws[] = {&w};
+    float* ys[] = {y.data()};
+    PackedMatMuls(kernels, *ops, pool, ws, x, n_tokens, ys, scratch);
   } else {
     PlainMatMul(kernels, *ops, pool, w, x, n_tokens, y, scratch);
   }
+}
+
+void MatMuls(const KernelTable& kernels, ThreadPool& pool,
+             std::span<const WeightMatrix* const> ws, std::span<const float> x, int64_t n_tokens,
+             std::span<const std::span<float>> ys, std::vector<std::byte>& scratch) {
+  assert(ws.size() == ys.size() && !ws.empty());
+  // Fused when every matrix has a packed copy in one and the same packed format (hence the same
+  // activation panel) and the same width; otherwise one after the other.
+  const QuantOps* ops = kernels.Get(ws[0]->type);
+  bool fused = ws.size() <= 4 && n_tokens > 0 && ops != nullptr && ops->packed_gemm != nullptr;
+  for (const WeightMatrix* w : ws) {
+    const QuantOps* o = kernels.Get(w->type);
+    fused = fused && w->packed != nullptr && o != nullptr && o->packed == ops->packed &&
+            o->packed_gemm == ops->packed_gemm && w->n_cols == ws[0]->n_cols && w->n_rows > 0;
+  }
+  if (!fused) {
+    for (size_t m = 0; m < ws.size(); ++m) MatMul(kernels, pool, *ws[m], x, n_tokens, ys[m], scratch);
+    return;
+  }
+  float* yp[4];
+  for (size_t m = 0; m < ws.size(); ++m) {
+    assert(int64_t(ys[m].size()) >= n_tokens * ws[m]->n_rows);
+    yp[m] = ys[m].data();
+  }
+  assert(int64_t(x.size()) >= n_tokens * ws[0]->n_cols);
+  PackedMatMuls(kernels, *ops, pool, ws, x, n_tokens, std::span<float* const>(yp, ws.size()),
+                scratch);
 }
 
 void DequantizeRow(const KernelTable& kernels, const WeightMatrix& w, int64_t row,

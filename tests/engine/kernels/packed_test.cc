@@ -292,6 +292,63 @@ TEST(PackedMatMulTest, TokenOutputsDoNotDependOnTheBatch) {
   }
 }
 
+// MatMuls (several matrices, one input: q/k/v, gate/up) gives each matrix exactly MatMul's bits,
+// fused (same packed format) or not (a mix of packed formats, or of packed and plain matrices).
+TEST(PackedMatMulTest, MatMulsEqualsMatMulPerMatrix) {
+  const std::vector<Isa> isas = PackedIsas();
+  if (isas.empty())
+    GTEST_SKIP() << "this CPU has no ISA level with packed kernels (AVX2 or AVX-512)";
+  ThreadPool pool(2);
+  std::vector<std::byte> scratch;
+  const int64_t n_cols = 512;
+  struct Mat {
+    TensorType type;
+    int64_t rows;
+  };
+  const std::vector<std::vector<Mat>> sets = {
+      {{T::kQ4_0, 70}, {T::kQ4_0, 16}, {T::kQ4_0, 3}},   // fused, tails of groups
+      {{T::kQ8_0, 33}, {T::kQ8_0, 128}},                 // fused
+      {{T::kQ4_0, 40}, {T::kQ8_0, 24}, {T::kQ6_K, 17}},  // mixed formats: one by one
+      {{T::kQ4_0, 20}, {T::kF32, 9}}};                   // packed + plain
+  for (Isa isa : isas) {
+    const KernelTable table = SelectKernels(DetectCpu(), isa);
+    for (size_t si = 0; si < sets.size(); ++si) {
+      for (int64_t n_tokens : {1, 5, 19}) {
+        std::mt19937 rng(uint32_t(si * 100 + n_tokens));
+        const auto x = test_util::MakeActivations(n_cols * n_tokens, ActKind::kNormal, rng);
+        std::vector<std::vector<uint8_t>> data;
+        std::vector<WeightMatrix> mats;
+        std::vector<PackedWeights> packs;
+        for (const Mat& m : sets[si]) {
+          const int be = test_util::BlockElems(m.type);
+          data.push_back(test_util::MakeBlocks(m.type, m.rows * n_cols / be, BlockKind::kRandom, rng));
+        }
+        for (size_t i = 0; i < sets[si].size(); ++i) {
+          mats.push_back(View(sets[si][i].type, data[i], sets[si][i].rows, n_cols));
+          auto p = PackWeights(table, mats.back());
+          ASSERT_TRUE(p.ok());
+          mats.back().packed = p->empty() ? nullptr : p->data();
+          packs.push_back(std::move(p).value());
+        }
+        std::vector<const WeightMatrix*> ws;
+        std::vector<std::vector<float>> want, got;
+        for (const WeightMatrix& m : mats) {
+          ws.push_back(&m);
+          want.emplace_back(size_t(m.n_rows * n_tokens));
+          got.emplace_back(size_t(m.n_rows * n_tokens), -1.0f);
+          MatMul(table, pool, m, x, n_tokens, want.back(), scratch);
+        }
+        std::vector<std::span<float>> ys(got.begin(), got.end());
+        MatMuls(table, pool, ws, x, n_tokens, ys, scratch);
+        for (size_t i = 0; i < mats.size(); ++i)
+          for (size_t j = 0; j < want[i].size(); ++j)
+            ASSERT_EQ(got[i][j], want[i][j]) << IsaName(isa) << " set " << si << " matrix " << i
+                                             << " tokens " << n_tokens << " output " << j;
+      }
+    }
+  }
+}
+
 // Every ISA: a row has a packed kernel exactly when it has its type's layout; AVX2 and AVX-512
 // have one for each packable type (the formats the speed targets use); the reference has none.
 TEST(PackedKernelTableTest, PackedKernelsComeWithTheirLayout) {

@@ -161,6 +161,14 @@ void MatMul(const KernelTable& kernels, ThreadPool& pool, const WeightMatrix& w,
             std::span<const float> x, int64_t n_tokens, std::span<float> y,
             std::vector<std::byte>& scratch);
 
+// MatMul of several matrices of the same width with the same input x (q, k, v; gate, up): y_m =
+// W_m·x for each m. Same results as MatMul per matrix; where all have packed copies of one packed
+// format (and there are at most 4), the input is converted once and one parallel loop covers the
+// rows of all of them. REQUIRES ws.size() == ys.size() > 0, each as MatMul requires.
+void MatMuls(const KernelTable& kernels, ThreadPool& pool,
+             std::span<const WeightMatrix* const> ws, std::span<const float> x, int64_t n_tokens,
+             std::span<const std::span<float>> ys, std::vector<std::byte>& scratch);
+
 // Row `row` of `w` dequantized into out (n_cols floats), e.g. for token-embedding lookup.
 void DequantizeRow(const KernelTable& kernels, const WeightMatrix& w, int64_t row,
                    std::span<float> out);
