@@ -11,10 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "foundry/core/utf8.h"
+
 namespace foundry::engine::tokenizer {
 
 inline constexpr uint32_t kReplacementChar = 0xFFFD;
-inline constexpr uint32_t kMaxCodepoint = 0x10FFFF;
+using foundry::kMaxCodepoint;
 
 // Length of the UTF-8 sequence that starts with `lead`, from its high nibble alone:
 // 0x0-0xB -> 1 (continuation bytes count as one), 0xC-0xD -> 2, 0xE -> 3, 0xF -> 4.

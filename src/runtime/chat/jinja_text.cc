@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "foundry/core/utf8.h"
+
 namespace foundry::runtime::jinja::text {
 namespace {
 
@@ -70,20 +72,8 @@ bool IsStripChar(char32_t c, const std::optional<std::string>& chars, std::u32st
 void AppendUtf8(char32_t cp, std::string& out) {
   if (cp >= kEscapeBase + 0x80 && cp <= kEscapeBase + 0xFF) {
     out.push_back(static_cast<char>(cp - kEscapeBase));
-  } else if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
   } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    foundry::AppendUtf8(uint32_t(cp), out);
   }
 }
 

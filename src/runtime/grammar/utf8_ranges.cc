@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "foundry/core/utf8.h"
+
 namespace foundry::runtime::grammar {
 namespace {
 
@@ -121,10 +123,6 @@ std::vector<Utf8Sequence> Utf8Sequences(const std::vector<CodeRange>& ranges) {
   return out;
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  uint8_t buf[4];
-  Encode(cp, buf);
-  out->append(reinterpret_cast<const char*>(buf), size_t(EncodedLength(cp)));
-}
+void AppendUtf8(uint32_t cp, std::string* out) { foundry::AppendUtf8(cp, *out); }
 
 }  // namespace foundry::runtime::grammar
