@@ -78,6 +78,7 @@ void ThreadPool::Run(int64_t n, FunctionRef<void(int64_t)> fn) {
     for (int64_t i = 0; i < n; ++i) fn(i);
     return;
   }
+  std::lock_guard<std::mutex> lock(run_mu_);
   // No worker reads job_ now: the previous Run() left with active_ == false and busy_ == 0.
   job_ = &fn;
   job_n_ = n;

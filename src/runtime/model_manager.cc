@@ -33,7 +33,7 @@ Result<std::shared_ptr<LoadedModel>> ModelManager::Acquire(const std::string& id
   }
   FOUNDRY_ASSIGN_OR_RETURN(std::filesystem::path path, resolver_(id));
   FOUNDRY_ASSIGN_OR_RETURN(std::shared_ptr<const engine::Model> model,
-                           engine::Model::Load(path, kernels_, {.n_ctx = options_.n_ctx}));
+                           engine::Model::Load(path, kernels_, {.n_ctx = options_.n_ctx, .pool = &pool_}));
   const uint32_t n_ctx = std::min(options_.n_ctx, model->hparams().n_ctx_train);
   FOUNDRY_ASSIGN_OR_RETURN(std::unique_ptr<engine::Context> ctx,
                            engine::Context::Create(model, kernels_, pool_, {.n_ctx = n_ctx}));

@@ -110,5 +110,27 @@ TEST(ThreadPool, WakesSleepingWorkers) {
   }
 }
 
+// Two callers share one pool (two models served at once): their loops are serialised and each
+// sees every index exactly once.
+TEST(ThreadPoolTest, ConcurrentCallersAreSerialised) {
+  ThreadPool pool(2);
+  auto caller = [&pool](int64_t n, std::atomic<int64_t>* bad) {
+    for (int rep = 0; rep < 2000; ++rep) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      pool.Run(n, [&](int64_t i) { hits[size_t(i)].fetch_add(1, std::memory_order_relaxed); });
+      for (auto& h : hits)
+        if (h.load() != 1) bad->fetch_add(1);
+      std::atomic<int64_t> covered{0};
+      pool.ParallelFor(n * 10, 3, [&](int64_t b, int64_t e) { covered.fetch_add(e - b); });
+      if (covered.load() != n * 10) bad->fetch_add(1);
+    }
+  };
+  std::atomic<int64_t> bad{0};
+  std::thread a(caller, 7, &bad), b(caller, 13, &bad);
+  a.join();
+  b.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
 }  // namespace
 }  // namespace foundry

@@ -7,8 +7,10 @@
 // each), so a thread that is descheduled by the OS does not hold up the others beyond its current
 // index.
 //
-// Thread-safety: Run() and ParallelFor() must not be called concurrently from two threads
-// (thread-compatible); fn must be safe to call concurrently for distinct i. size() is immutable.
+// Thread-safety: Run() and ParallelFor() may be called from several threads (two models served
+// at once share one pool): concurrent loops are serialised by a mutex, one loop at a time over
+// all threads. They must not be called from inside fn (that would wait for itself). fn must be
+// safe to call concurrently for distinct i. size() is immutable.
 //
 // Cost: a decode step issues a few hundred small loops, so starting one must be cheap. Run()
 // publishes the loop with a few atomic stores (no lock, no allocation: fn is borrowed through a
@@ -19,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -83,6 +86,7 @@ class ThreadPool {
 
   int n_threads_;
   std::vector<std::thread> workers_;
+  std::mutex run_mu_;  // one published loop at a time (callers on several threads)
 
   // The loop being run. Written by Run() only while no worker can read it (see Run()).
   const FunctionRef<void(int64_t)>* job_ = nullptr;
