@@ -12,6 +12,9 @@
 
 #include "foundry/runtime/chat/model_chat_template.h"
 #include "service/chat_completion.h"
+#include "service/metrics.h"
+#include "service/ollama_api.h"
+#include "service/ollama_params.h"
 #include "service/openai_params.h"
 #include "service/tool_request.h"
 
@@ -97,9 +100,11 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;  // guarded by mu
+  Metrics metrics;
+  RequestClock request_clock;
 
   Impl(const ServerOptions& o, runtime::ModelManager& m, ServiceHooks h)
-      : options(o), models(m), hooks(std::move(h)) {}
+      : options(o), models(m), hooks(std::move(h)), metrics(&m) {}
 
   std::string Url() const { return "http://" + options.host + ":" + std::to_string(port); }
 
@@ -123,8 +128,32 @@ std::vector<ModelListing> Server::Impl::Listings() {
 }
 
 void Server::Impl::Routes() {
-  http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+  // 503 while a model loads (as llama-server's /health), so a probe can wait for readiness.
+  http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    if (models.Stats().loading > 0) {
+      res.status = 503;
+      return SendJson(res, {{"status", "loading"},
+                            {"error", {{"code", 503}, {"message", "Loading model"}, {"type", "unavailable_error"}}}});
+    }
     SendJson(res, {{"status", "ok"}});
+  });
+  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  RegisterOllamaRoutes(http, {.models = &models, .metrics = &metrics, .store = hooks.store, .version = options.version});
+  // Per request: the start time (pre-routing) and, once answered, the counters and a log line.
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+    request_clock.Begin(&req);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    const double seconds = request_clock.End(&req);
+    const std::string route = RouteLabel(req.method, req.path);
+    metrics.RecordRequest(route, res.status, seconds);
+    if (options.log)
+      options.log(RequestLogLine({.method = req.method, .path = req.path, .route = route, .status = res.status,
+                                  .seconds = seconds, .remote_addr = req.remote_addr,
+                                  .request_bytes = req.body.size()}));
   });
   http.Get("/openai/status", [this](const httplib::Request&, httplib::Response& res) {
     // camelCase: every Foundry Local SDK reads "modelDirPath".
@@ -214,11 +243,16 @@ json Usage(const runtime::GenerateResult& r) {
 // Runs the generation for a request, streamed (SSE) or not. `opts.gen.encode` says how to
 // tokenize `prompt`.
 void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, std::string prompt,
-           const RequestOptions& opts, Shape shape) {
+           const RequestOptions& opts, Shape shape, Metrics* metrics) {
   if (!opts.stream) {
-    std::lock_guard<std::mutex> lock(model->mu);
-    auto r = runtime::Generate(*model->context, prompt, opts.gen);
+    GenerationTimer timer(metrics);
+    Result<runtime::GenerateResult> r = Status::Internal("not run");
+    {
+      runtime::ModelUse use(*model);
+      r = runtime::Generate(*model->context, prompt, opts.gen, timer.Wrap({}));
+    }
     if (!r.ok()) return SendError(res, r.status());
+    timer.Finish(*r);
     return SendJson(res, shape.whole(*r));
   }
   // Check the prompt fits before the 200 goes out, so an over-long prompt is still a 400.
@@ -233,21 +267,23 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
   }
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
-      "text/event-stream", [model, prompt, opts, shape](size_t, httplib::DataSink& sink) {
-        std::lock_guard<std::mutex> lock(model->mu);
+      "text/event-stream", [model, prompt, opts, shape, metrics](size_t, httplib::DataSink& sink) {
+        GenerationTimer timer(metrics);
+        runtime::ModelUse use(*model);
         bool connected = true;
         if (shape.opening) {
           std::string ev = SseEvent(*shape.opening);
           connected = sink.write(ev.data(), ev.size());
         }
         if (!connected) return false;
-        auto r = runtime::Generate(*model->context, prompt, opts.gen, [&](std::string_view piece) {
+        auto r = runtime::Generate(*model->context, prompt, opts.gen, timer.Wrap([&](std::string_view piece) {
           std::string ev;
           for (const json& j : shape.chunk(std::string(piece))) ev += SseEvent(j);
           if (!ev.empty()) connected = sink.write(ev.data(), ev.size());
           return connected;  // a disconnected client cancels the generation
-        });
+        }));
         if (!connected) return false;
+        if (r.ok()) timer.Finish(*r);
         std::string tail;
         if (!r.ok()) {
           tail = SseEvent({{"error", {{"message", r.status().message()}, {"type", ErrorType(r.status())}}}});
@@ -301,7 +337,7 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
     out["usage"] = Usage(r);
     return out;
   };
-  Serve(res, *lm, b["prompt"], *opts, shape);
+  Serve(res, *lm, b["prompt"], *opts, shape, &metrics);
 }
 
 void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Response& res, bool count_only) {
@@ -345,7 +381,7 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
   shape.whole = [shaper](const runtime::GenerateResult& r) {
     return shaper->Whole(r.text, r.finish, Usage(r));
   };
-  Serve(res, *lm, prompt, *opts, shape);
+  Serve(res, *lm, prompt, *opts, shape, &metrics);
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
