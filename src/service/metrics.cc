@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -36,10 +37,11 @@ std::string Escape(std::string_view s) {
   return out;
 }
 
+// The shortest text that reads back as `v` ("0.025", not "0.025000000000000001").
 std::string Num(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 template <size_t N>
@@ -147,8 +149,8 @@ std::string Metrics::Render() const {
   return out;
 }
 
-GenerationTimer::GenerationTimer(Metrics* metrics)
-    : metrics_(metrics), start_(std::chrono::steady_clock::now()), last_(start_) {}
+GenerationTimer::GenerationTimer(Metrics* metrics, std::chrono::steady_clock::time_point start)
+    : metrics_(metrics), start_(start), last_(start) {}
 
 runtime::TextCallback GenerationTimer::Wrap(runtime::TextCallback inner) {
   return [this, inner = std::move(inner)](std::string_view piece) {

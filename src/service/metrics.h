@@ -76,12 +76,12 @@ class Metrics {
 };
 
 // Times one generation for Metrics: wraps the text callback so the first piece records the time
-// to first token (from construction, i.e. the request's start) and later pieces the gap since the
+// to first token (since `start`, the request's arrival) and later pieces the gap since the
 // previous one; Finish records the token counts. `metrics` may be null (nothing is recorded) and
 // must outlive the timer. Thread-compatible (one generation).
 class GenerationTimer {
  public:
-  explicit GenerationTimer(Metrics* metrics);
+  GenerationTimer(Metrics* metrics, std::chrono::steady_clock::time_point start);
 
   // A callback that times each piece, then calls `inner` (which may be empty: continue).
   // The returned callback borrows *this.

@@ -103,7 +103,7 @@ void Serve(Job job, Shape shape, bool stream, httplib::Response& res) {
     if (job.keep_alive.kind == KeepAlive::Kind::kUnload) (void)job.ctx.models->Unload(job.model->id, true);
   };
   if (!stream) {
-    GenerationTimer timer(job.ctx.metrics);
+    GenerationTimer timer(job.ctx.metrics, job.start);
     Result<runtime::GenerateResult> r = Status::Internal("not run");
     {
       runtime::ModelUse use(*job.model);
@@ -127,7 +127,7 @@ void Serve(Job job, Shape shape, bool stream, httplib::Response& res) {
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "application/x-ndjson", [job, shape, head, merge, after](size_t, httplib::DataSink& sink) {
-        GenerationTimer timer(job.ctx.metrics);
+        GenerationTimer timer(job.ctx.metrics, job.start);
         bool connected = true;
         Result<runtime::GenerateResult> r = Status::Internal("not run");
         {

@@ -243,9 +243,10 @@ json Usage(const runtime::GenerateResult& r) {
 // Runs the generation for a request, streamed (SSE) or not. `opts.gen.encode` says how to
 // tokenize `prompt`.
 void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, std::string prompt,
-           const RequestOptions& opts, Shape shape, Metrics* metrics) {
+           const RequestOptions& opts, Shape shape, Metrics* metrics,
+           std::chrono::steady_clock::time_point start) {
   if (!opts.stream) {
-    GenerationTimer timer(metrics);
+    GenerationTimer timer(metrics, start);
     Result<runtime::GenerateResult> r = Status::Internal("not run");
     {
       runtime::ModelUse use(*model);
@@ -267,8 +268,8 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
   }
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
-      "text/event-stream", [model, prompt, opts, shape, metrics](size_t, httplib::DataSink& sink) {
-        GenerationTimer timer(metrics);
+      "text/event-stream", [model, prompt, opts, shape, metrics, start](size_t, httplib::DataSink& sink) {
+        GenerationTimer timer(metrics, start);
         runtime::ModelUse use(*model);
         bool connected = true;
         if (shape.opening) {
@@ -300,6 +301,7 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
 }  // namespace
 
 void Server::Impl::Completions(const httplib::Request& req, httplib::Response& res) {
+  const auto start = std::chrono::steady_clock::now();
   auto body = ParseBody(req);
   if (!body.ok()) return SendError(res, body.status());
   const json& b = *body;
@@ -337,10 +339,11 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
     out["usage"] = Usage(r);
     return out;
   };
-  Serve(res, *lm, b["prompt"], *opts, shape, &metrics);
+  Serve(res, *lm, b["prompt"], *opts, shape, &metrics, start);
 }
 
 void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Response& res, bool count_only) {
+  const auto start = std::chrono::steady_clock::now();
   auto body = ParseBody(req);
   if (!body.ok()) return SendError(res, body.status());
   const json& b = *body;
@@ -381,7 +384,7 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
   shape.whole = [shaper](const runtime::GenerateResult& r) {
     return shaper->Whole(r.text, r.finish, Usage(r));
   };
-  Serve(res, *lm, prompt, *opts, shape, &metrics);
+  Serve(res, *lm, prompt, *opts, shape, &metrics, start);
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
