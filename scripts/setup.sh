@@ -11,6 +11,9 @@ APT_PACKAGES=(
   clang libclang-rt-14-dev
   libcpp-httplib-dev libssl-dev libcurl4-openssl-dev
 )
+# The end-to-end tests (tests/e2e) run Microsoft's npm SDKs under node.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -23,6 +26,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+echo "== npm ci in tests/e2e (foundry-local-sdk 0.3.1 + 0.5.0, openai; pinned by package-lock.json)"
+(cd tests/e2e && npm ci --no-audit --no-fund)
 
 # The Ollama API end-to-end tests (tests/e2e-ollama) run the real `ollama` npm client under node.
 if command -v npm >/dev/null 2>&1; then

@@ -6,9 +6,15 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "cli/chat_repl.h"
+#include "cli/model_service_commands.h"
 #include "cli/cli_common.h"
+#include "cli/service_client.h"
+#include "cli/store.h"
 #include "cli/store_commands.h"
+#include "foundry/core/mapped_file.h"
 #include "foundry/runtime/generator.h"
+#include "foundry/runtime/grammar/json_schema.h"
 
 namespace foundry::cli {
 namespace {
@@ -30,8 +36,20 @@ struct RunFlags {
   std::vector<std::string> stop;
   bool ignore_eos = false;
   bool json = false;
+  bool verbose = false;
+  int ttl = 0;
+  bool has_prompt = false;  // --prompt given (even empty): one-shot in-process generation
+  std::string grammar_file;      // --grammar: GBNF text
+  std::string json_schema_file;  // --json-schema: a JSON Schema
+  bool json_object = false;      // --json-object: any JSON object
   EngineFlags engine;
 };
+
+// A model argument that names a file rather than a catalog/cache entry.
+bool IsFileArgument(const std::string& name) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(name, ec) || name.ends_with(".gguf") || name.find('/') != std::string::npos;
+}
 
 struct EvalFlags {
   std::string model;
@@ -52,7 +70,49 @@ void AddEngineFlags(CLI::App* cmd, EngineFlags* f) {
   cmd->add_option("-c,--ctx-size", f->ctx_size, "Context size in tokens (default: model's, at most 4096)");
 }
 
+Result<std::string> ReadText(const std::string& path) {
+  FOUNDRY_ASSIGN_OR_RETURN(MappedFile m, MappedFile::Open(path));
+  return std::string(reinterpret_cast<const char*>(m.bytes().data()), m.bytes().size());
+}
+
+// The grammar asked for by --grammar / --json-schema / --json-object (null when none).
+Result<std::shared_ptr<const runtime::grammar::Grammar>> LoadGrammar(const RunFlags& f) {
+  using runtime::grammar::Grammar;
+  if (f.json_object) return std::make_shared<const Grammar>(runtime::grammar::JsonObjectGrammar());
+  if (f.grammar_file.empty() && f.json_schema_file.empty()) return std::shared_ptr<const Grammar>();
+  const std::string& path = f.grammar_file.empty() ? f.json_schema_file : f.grammar_file;
+  Result<std::string> text = ReadText(path);
+  if (!text.ok()) return Status(text.status().code(), path + ": " + text.status().message());
+  Result<Grammar> g = f.grammar_file.empty() ? runtime::grammar::CompileJsonSchemaText(*text)
+                                             : runtime::grammar::ParseGrammar(*text);
+  if (!g.ok()) return Status(g.status().code(), path + ": " + g.status().message());
+  return std::make_shared<const Grammar>(std::move(g).value());
+}
+
+// Without --prompt: the interactive chat through the service (chat_repl.h).
+int Chat(const FoundryHome& home, const RunFlags& f) {
+  if (IsFileArgument(f.model))
+    return Fail(Status::InvalidArgument("the interactive chat serves cached or catalog models through the service; "
+                                        "put the file into the cache (foundry cache location) or pass --prompt"));
+  ChatFlags c{.model = f.model, .verbose = f.verbose, .ttl_seconds = f.ttl};
+  c.sampling = {{"max_tokens", f.max_tokens}, {"temperature", f.temperature}, {"top_p", f.top_p},
+                {"top_k", f.top_k}, {"min_p", f.min_p}, {"frequency_penalty", f.frequency_penalty},
+                {"presence_penalty", f.presence_penalty}, {"repetition_penalty", f.repeat_penalty}};
+  if (f.max_tokens < 0) c.sampling.erase("max_tokens");
+  if (f.seed >= 0) c.sampling["seed"] = f.seed;
+  if (!f.stop.empty()) c.sampling["stop"] = f.stop;
+  return RunInteractiveChat(home, c);
+}
+
 int Run(const FoundryHome& home, const RunFlags& f) {
+  if (!f.has_prompt) {
+    if (!f.grammar_file.empty() || !f.json_schema_file.empty() || f.json_object)
+      return Fail(Status::InvalidArgument("--grammar, --json-schema and --json-object need --prompt "
+                                          "(in the chat, use response_format through the API)"));
+    return Chat(home, f);
+  }
+  auto grammar = LoadGrammar(f);
+  if (!grammar.ok()) return Fail(grammar.status());
   auto file = ResolveModelFile(home, f.model);
   if (!file.ok()) return Fail(file.status());
   auto eng = LoadEngine(file->string(), f.engine);
@@ -65,6 +125,7 @@ int Run(const FoundryHome& home, const RunFlags& f) {
                 .seed = f.seed >= 0 ? uint64_t(f.seed) : std::random_device{}()};
   o.stop = f.stop;
   o.stop_at_eog = !f.ignore_eos;
+  o.grammar = *grammar;
   runtime::TextCallback stream;
   if (!f.json) {
     stream = [](std::string_view piece) {
@@ -214,7 +275,8 @@ void AddModelCommands(CLI::App& model, const FoundryHome& home, int* exit_code) 
   auto run = std::make_shared<RunFlags>();
   CLI::App* r = model.add_subcommand("run", "Generate a continuation of a prompt with a GGUF model");
   r->add_option("model", run->model, "A .gguf file, or an alias/model id (downloaded if needed)")->required();
-  r->add_option("-p,--prompt", run->prompt, "Prompt text")->required();
+  CLI::Option* prompt = r->add_option("-p,--prompt", run->prompt,
+                                      "Prompt text: generate once in-process (without it: interactive chat through the service)");
   r->add_option("-n,--max-tokens", run->max_tokens, "Tokens to generate at most (-1: until the context is full)")
       ->default_val(256);
   r->add_option("--temperature", run->temperature, "Sampling temperature; 0 = greedy")->default_val(0.8);
@@ -228,8 +290,19 @@ void AddModelCommands(CLI::App& model, const FoundryHome& home, int* exit_code) 
   r->add_option("--stop", run->stop, "Stop string (repeatable)");
   r->add_flag("--ignore-eos", run->ignore_eos, "Keep generating past end-of-generation tokens");
   r->add_flag("--json", run->json, "Print one JSON object: prompt_tokens, tokens, text");
+  r->add_flag("--verbose", run->verbose, "Interactive chat: print the time the load took");
+  r->add_option("--ttl", run->ttl, "Interactive chat: seconds the service keeps the model loaded when idle");
+  auto* g = r->add_option("--grammar", run->grammar_file, "Constrain the output to a GBNF grammar (file)");
+  auto* js = r->add_option("--json-schema", run->json_schema_file,
+                           "Constrain the output to JSON valid against a JSON Schema (file)");
+  auto* jo = r->add_flag("--json-object", run->json_object, "Constrain the output to a JSON object");
+  g->excludes(js)->excludes(jo);
+  js->excludes(jo);
   AddEngineFlags(r, &run->engine);
-  r->callback([&home, run, exit_code] { *exit_code = Run(home, *run); });
+  r->callback([&home, run, prompt, exit_code] {
+    run->has_prompt = prompt->count() > 0;
+    *exit_code = Run(home, *run);
+  });
 
   auto ev = std::make_shared<EvalFlags>();
   CLI::App* e = model.add_subcommand("eval", "Print the top logits at every prompt position as JSON");
@@ -240,10 +313,25 @@ void AddModelCommands(CLI::App& model, const FoundryHome& home, int* exit_code) 
   e->callback([ev, exit_code] { *exit_code = Eval(*ev); });
 
   auto in = std::make_shared<InfoFlags>();
-  CLI::App* i = model.add_subcommand("info", "Summarise a GGUF model file");
-  i->add_option("model", in->model, "Path to a .gguf file")->required();
+  CLI::App* i = model.add_subcommand("info", "Show a catalog model (alias or id) or summarise a GGUF file");
+  i->add_option("model", in->model, "Alias, model id, cached model or path to a .gguf file")->required();
   i->add_flag("--json", in->json, "Print JSON");
-  i->callback([in, exit_code] { *exit_code = Info(*in); });
+  i->callback([&home, in, exit_code] {
+    if (IsFileArgument(in->model)) {
+      *exit_code = Info(*in);
+      return;
+    }
+    // A cached bring-your-own model is shown from its file; everything else from the catalog.
+    auto file = CachedByoFile(home, in->model);
+    if (file.ok()) {
+      InfoFlags by_file = *in;
+      by_file.model = file->string();
+      *exit_code = Info(by_file);
+      return;
+    }
+    *exit_code = CatalogModelInfo(home, in->model, in->json);
+  });
+  AddServiceModelCommands(model, home, exit_code);
 }
 
 }  // namespace foundry::cli

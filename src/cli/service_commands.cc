@@ -84,12 +84,7 @@ json SettingsJson(const Settings& s) {
             {"initialConnectionTimeoutInSeconds", 6}}}};
 }
 
-struct Endpoint {
-  pid_t pid = 0;
-  std::string url;  // "http://127.0.0.1:5273"
-  std::string host;
-  int port = 0;
-};
+using Endpoint = ServiceEndpoint;
 
 std::optional<Endpoint> ReadEndpoint(const FoundryHome& h) {
   json j = ReadJsonFile(EndpointPath(h));
@@ -141,11 +136,20 @@ int Start(const FoundryHome& h) {
     std::printf("🟢 Service is already running on %s/.\n", e->url.c_str());
     return 0;
   }
+  auto started = StartService(h);
+  return started.ok() ? 0 : Fail(started.status());
+}
+
+}  // namespace
+
+std::optional<ServiceEndpoint> RunningService(const FoundryHome& home) { return Running(home); }
+
+Result<ServiceEndpoint> StartService(const FoundryHome& h) {
   const Settings s = LoadSettings(h);
   std::error_code ec;
   fs::create_directories(LogPath(h).parent_path(), ec);
   pid_t child = ::fork();
-  if (child < 0) return Fail(Status::Unavailable(std::string("fork: ") + std::strerror(errno)));
+  if (child < 0) return Status::Unavailable(std::string("fork: ") + std::strerror(errno));
   if (child == 0) {
     // Detach: own session, stdio to the log, then become `foundry service run`.
     ::setsid();
@@ -164,20 +168,20 @@ int Start(const FoundryHome& h) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     int wstatus = 0;
-    if (::waitpid(child, &wstatus, WNOHANG) == child) {
-      std::fprintf(stderr, "error: the service exited during startup; see %s\n", LogPath(h).c_str());
-      return 1;
-    }
+    if (::waitpid(child, &wstatus, WNOHANG) == child)
+      return Status::Unavailable("the service exited during startup; see " + LogPath(h).string());
     if (auto e = ReadEndpoint(h); e && e->pid == child && Answers(e->host, e->port, std::chrono::milliseconds(500))) {
       std::printf("🟢 Service is Started on %s/, PID %d!\n", e->url.c_str(), int(child));
-      return 0;
+      std::fflush(stdout);
+      return *e;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::fprintf(stderr, "error: the service did not answer on %s:%d within 30 s; see %s\n", s.host.c_str(),
-               s.port, LogPath(h).c_str());
-  return 1;
+  return Status::Unavailable("the service did not answer on " + s.host + ":" + std::to_string(s.port) +
+                             " within 30 s; see " + LogPath(h).string());
 }
+
+namespace {
 
 int Stop(const FoundryHome& h) {
   auto e = ReadEndpoint(h);
@@ -209,9 +213,14 @@ int Ps(const FoundryHome& h) {
     std::printf("No models are currently loaded in the service\n");
     return 0;
   }
+  auto store = OpenStore(h);  // for the aliases of catalog models
   std::printf("Models running in service:\n");
   std::printf("    %-30s %s\n", "Alias", "Model ID");
-  for (const auto& id : ids) std::printf("🟢  %-30s %s\n", id.get<std::string>().c_str(), id.get<std::string>().c_str());
+  for (const auto& j : ids) {
+    const std::string id = j.is_string() ? j.get<std::string>() : j.dump();
+    const runtime::CatalogModel* m = store.ok() ? (*store)->catalog.FindById(id) : nullptr;
+    std::printf("🟢  %-30s %s\n", (m ? m->alias : id).c_str(), id.c_str());
+  }
   return 0;
 }
 
@@ -313,6 +322,16 @@ int Run(const FoundryHome& h, std::string host, int port) {
   };
   runtime::ModelManager models(kernels, pool, find_model,
                                {.default_ttl = std::chrono::seconds(s.ttl_seconds)});
+  // POST /openai/download: catalog models through the downloader (mirror included).
+  auto prepare_download = [store](const std::string& name) -> Result<service::DownloadJob> {
+    FOUNDRY_ASSIGN_OR_RETURN(const runtime::CatalogModel* m, store->catalog.Resolve(name, store->hw));
+    return service::DownloadJob{
+        .model_id = m->id, .file_name = m->file.name,
+        .run = [store, m](const runtime::DownloadProgressCallback& progress) -> Status {
+          auto r = store->downloader.Download(*m, *store->cache, {.on_progress = progress});
+          return r.ok() ? Status::Ok() : r.status();
+        }};
+  };
   // One JSON line per request on stdout (the service log).
   auto log = [](const std::string& line) {
     std::printf("%s\n", line.c_str());
@@ -322,6 +341,7 @@ int Run(const FoundryHome& h, std::string host, int port) {
       {.host = host, .port = port, .model_dir = cache, .log = log}, models,
       {.list_models = list_models,
        .foundry_list_json = [store] { return store->catalog.ToFoundryListJson(store->hw); },
+       .prepare_download = prepare_download,
        .store = {.catalog = &store->catalog, .cache = store->cache.get(), .downloader = &store->downloader,
                  .hw = store->hw}});
   if (!server.ok()) return Fail(server.status());

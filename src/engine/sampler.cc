@@ -41,10 +41,52 @@ void Sampler::ApplyPenalties(std::vector<Candidate>& c) const {
   }
 }
 
-TokenId Sampler::Sample(std::span<const float> logits) {
+void Sampler::Prepare(std::span<const float> logits) {
   cand_.resize(logits.size());
   for (size_t i = 0; i < logits.size(); ++i) cand_[i] = {TokenId(i), logits[i], 0.0f};
   ApplyPenalties(cand_);
+}
+
+TokenId Sampler::Sample(std::span<const float> logits) {
+  Prepare(logits);
+  return Draw();
+}
+
+TokenId Sampler::Sample(std::span<const float> logits, int32_t n_top, SampledToken* out) {
+  Prepare(logits);
+  // Taken before Draw(), while cand_ is in id order and not yet cut or scaled.
+  ReportLogprobs(n_top, out);
+  const TokenId id = Draw();
+  out->id = id;
+  out->logprob = scaled_[size_t(id)];
+  return id;
+}
+
+void Sampler::ReportLogprobs(int32_t n_top, SampledToken* out) {
+  const float inv_t = params_.temperature > 0.0f ? 1.0f / params_.temperature : 1.0f;
+  const size_t n = cand_.size();
+  scaled_.resize(n);
+  float max = -INFINITY;
+  for (size_t i = 0; i < n; ++i) {
+    scaled_[i] = cand_[i].logit * inv_t;
+    max = std::max(max, scaled_[i]);
+  }
+  // log-softmax: x - (max + log Σ exp(x - max)), the sum in double.
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += std::exp(double(scaled_[i]) - double(max));
+  const double lse = double(max) + std::log(sum);
+  for (size_t i = 0; i < n; ++i) scaled_[i] = float(double(scaled_[i]) - lse);
+  const size_t k = std::min(size_t(std::max<int32_t>(n_top, 0)), n);
+  order_.resize(n);
+  for (size_t i = 0; i < n; ++i) order_[i] = TokenId(i);
+  std::partial_sort(order_.begin(), order_.begin() + long(k), order_.end(), [&](TokenId a, TokenId b) {
+    return scaled_[size_t(a)] > scaled_[size_t(b)] || (scaled_[size_t(a)] == scaled_[size_t(b)] && a < b);
+  });
+  out->top.clear();
+  for (size_t i = 0; i < k; ++i) out->top.push_back({order_[i], scaled_[size_t(order_[i])]});
+}
+
+TokenId Sampler::Draw() {
 
   if (params_.temperature <= 0.0f) {
     size_t best = 0;
@@ -105,7 +147,11 @@ TokenId Sampler::Sample(std::span<const float> logits) {
     cum += cand_[i].p;
     if (u < cum) return cand_[i].id;
   }
-  return cand_[n - 1].id;
+  // Rounding left u above the total: take the last candidate that has any probability (a
+  // masked logit of -inf has none and must never be drawn).
+  for (size_t i = n; i-- > 0;)
+    if (cand_[i].p > 0) return cand_[i].id;
+  return cand_[0].id;
 }
 
 }  // namespace foundry::engine

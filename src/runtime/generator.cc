@@ -1,6 +1,9 @@
 #include "foundry/runtime/generator.h"
 
 #include <algorithm>
+#include <optional>
+
+#include "foundry/runtime/grammar/grammar_constraint.h"
 
 namespace foundry::runtime {
 namespace {
@@ -78,6 +81,17 @@ std::string_view FinishReasonName(FinishReason r) {
 
 Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
                                 const GenerateOptions& options, const TextCallback& on_text) {
+  PieceCallback on_piece;
+  if (on_text) on_piece = [&on_text](std::string_view piece, std::span<const engine::SampledToken>) {
+    return on_text(piece);
+  };
+  return Generate(ctx, prompt, options, on_piece);
+}
+
+Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
+                                const GenerateOptions& options, const PieceCallback& on_text) {
+  if (options.top_logprobs > 1000)
+    return Status::InvalidArgument("top_logprobs must be at most 1000");
   FOUNDRY_RETURN_IF_ERROR(options.sampling.Validate());
   const engine::Model& model = ctx.model();
   const engine::Tokenizer& tok = model.tokenizer();
@@ -96,6 +110,17 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
   if (seq >= ctx.kv_cache().n_seq()) return Status::InvalidArgument("sequence id out of range");
   ctx.kv_cache().Truncate(seq, 0);
 
+  std::optional<grammar::GrammarConstraint> constraint;
+  if (options.grammar) {
+    std::shared_ptr<const grammar::TokenVocabulary> vocab = options.grammar_vocabulary;
+    if (!vocab) {
+      FOUNDRY_ASSIGN_OR_RETURN(vocab, grammar::TokenVocabulary::Build(tok));
+    }
+    if (vocab->n_vocab() != tok.n_vocab())
+      return Status::InvalidArgument("grammar_vocabulary was built for another vocabulary");
+    constraint.emplace(options.grammar, std::move(vocab));
+  }
+
   engine::Sampler sampler(options.sampling);
   for (engine::TokenId t : res.prompt_tokens) sampler.Accept(t);
 
@@ -111,17 +136,32 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
   t0 = Clock::now();
   StopMatcher stop(options.stop);
   std::string text;
+  size_t logprobs_sent = 0;  // res.logprobs[0, logprobs_sent) went out with a piece
   int32_t pos = int32_t(n_prompt);
   res.finish = FinishReason::kLength;
   const int64_t max_tokens = options.max_tokens < 0 ? INT64_MAX : options.max_tokens;
+  // Tokens that can be generated at all: each but the last is decoded at the next position.
+  const int64_t can_generate = std::min<int64_t>(max_tokens, int64_t(ctx.n_ctx()) - int64_t(n_prompt) + 1);
   for (int64_t i = 0; i < max_tokens; ++i) {
-    const engine::TokenId next = sampler.Sample(std::span<const float>(logits.data(), n_vocab));
+    if (constraint) {
+      if (constraint->IsComplete()) {  // e.g. a grammar that only accepts ""
+        res.finish = FinishReason::kStop;
+        break;
+      }
+      FOUNDRY_RETURN_IF_ERROR(constraint->Apply(std::span<float>(logits.data(), n_vocab), can_generate - i));
+    }
+    const std::span<const float> row(logits.data(), n_vocab);
+    engine::SampledToken sampled;
+    const engine::TokenId next =
+        options.top_logprobs >= 0 ? sampler.Sample(row, options.top_logprobs, &sampled) : sampler.Sample(row);
     sampler.Accept(next);
     res.tokens.push_back(next);
-    if (options.stop_at_eog && tok.IsEog(next)) {
+    if (constraint) FOUNDRY_RETURN_IF_ERROR(constraint->Accept(next));
+    if ((options.stop_at_eog || constraint) && tok.IsEog(next)) {
       res.finish = FinishReason::kStop;
       break;
     }
+    if (options.top_logprobs >= 0) res.logprobs.push_back(std::move(sampled));
     const bool keep = std::find(options.keep_special.begin(), options.keep_special.end(), next) !=
                       options.keep_special.end();
     if (stop.Add(tok.TokenToPiece(next, /*special=*/keep), &text)) {
@@ -130,12 +170,18 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
     }
     const size_t safe = stop.SafeEnd(text);
     if (safe > stop.emitted_) {
-      if (on_text && !on_text(std::string_view(text).substr(stop.emitted_, safe - stop.emitted_))) {
+      const auto tokens = std::span<const engine::SampledToken>(res.logprobs).subspan(logprobs_sent);
+      logprobs_sent = res.logprobs.size();
+      if (on_text && !on_text(std::string_view(text).substr(stop.emitted_, safe - stop.emitted_), tokens)) {
         stop.emitted_ = safe;
         res.finish = FinishReason::kCancelled;
         break;
       }
       stop.emitted_ = safe;
+    }
+    if (constraint && constraint->IsComplete()) {
+      res.finish = FinishReason::kStop;
+      break;
     }
     if (uint32_t(pos) >= ctx.n_ctx()) break;  // context full: finish = length
     if (i + 1 == max_tokens) break;
@@ -144,8 +190,10 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
     FOUNDRY_RETURN_IF_ERROR(ctx.Decode(std::span(&bt, 1), &logits));
   }
   // Flush what was held back (a partial stop-string prefix that never completed).
-  if (res.finish != FinishReason::kCancelled && text.size() > stop.emitted_ && on_text)
-    on_text(std::string_view(text).substr(stop.emitted_));
+  if (res.finish != FinishReason::kCancelled && on_text &&
+      (text.size() > stop.emitted_ || logprobs_sent < res.logprobs.size()))
+    on_text(std::string_view(text).substr(std::min(stop.emitted_, text.size())),
+            std::span<const engine::SampledToken>(res.logprobs).subspan(logprobs_sent));
   res.text = std::move(text);
   res.generate_ms = MsSince(t0);
   return res;

@@ -166,6 +166,22 @@ runtime::TextCallback GenerationTimer::Wrap(runtime::TextCallback inner) {
   };
 }
 
+runtime::PieceCallback GenerationTimer::WrapPieces(runtime::PieceCallback inner) {
+  return [this, inner = std::move(inner)](std::string_view piece, std::span<const engine::SampledToken> tokens) {
+    if (!piece.empty()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (metrics_) {
+        const double gap = std::chrono::duration<double>(now - last_).count();
+        if (!seen_first_) metrics_->RecordTimeToFirstToken(gap);
+        else metrics_->RecordInterTokenLatency(gap);
+      }
+      seen_first_ = true;
+      last_ = now;
+    }
+    return inner ? inner(piece, tokens) : true;
+  };
+}
+
 void GenerationTimer::Finish(const runtime::GenerateResult& result) {
   if (metrics_) metrics_->RecordTokens(result.prompt_tokens.size(), result.tokens.size());
 }

@@ -86,6 +86,8 @@ class GenerationTimer {
   // A callback that times each piece, then calls `inner` (which may be empty: continue).
   // The returned callback borrows *this.
   runtime::TextCallback Wrap(runtime::TextCallback inner);
+  // The same for a callback that also takes the pieces' tokens (an empty final piece is not timed).
+  runtime::PieceCallback WrapPieces(runtime::PieceCallback inner);
   void Finish(const runtime::GenerateResult& result);
 
  private:

@@ -7,7 +7,10 @@
 #include <optional>
 #include <ctime>
 #include <random>
+#include <memory>
 #include <set>
+
+#include "foundry/runtime/grammar/json_schema.h"
 
 namespace foundry::service {
 namespace {
@@ -205,14 +208,19 @@ Result<OutputFormat> ParseFormat(const json& body) {
 }
 
 Status ApplyFormatConstraint(const OutputFormat& format, runtime::GenerateOptions* gen) {
-  (void)gen;
-  if (format.kind == OutputFormat::Kind::kNone) return Status::Ok();
-  // The grammar engine (JSON / JSON-schema constrained sampling) plugs in here by adding its
-  // constraint to *gen; until then a request for structured output is refused rather than
-  // answered with unconstrained text.
-  return Status::Unimplemented(
-      "'format' (structured JSON output) needs constrained generation, which this build does "
-      "not have yet; leave 'format' out");
+  switch (format.kind) {
+    case OutputFormat::Kind::kNone: return Status::Ok();
+    case OutputFormat::Kind::kJson:
+      gen->grammar = std::make_shared<const runtime::grammar::Grammar>(runtime::grammar::JsonObjectGrammar());
+      return Status::Ok();
+    case OutputFormat::Kind::kSchema: {
+      auto g = runtime::grammar::CompileJsonSchema(format.schema);
+      if (!g.ok()) return Status::InvalidArgument("'format': " + g.status().message());
+      gen->grammar = std::make_shared<const runtime::grammar::Grammar>(std::move(g).value());
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
 }
 
 Status CheckThink(const json& body, std::string_view model) {

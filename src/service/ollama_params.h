@@ -58,9 +58,10 @@ struct OutputFormat {
 // kInvalidArgument for a string other than "json" / "" or a non-object.
 Result<OutputFormat> ParseFormat(const nlohmann::json& body);
 
-// Where the grammar engine will constrain generation to `format` (like
-// ApplyToolChoiceConstraint for tool_choice). Today: OK for kNone, kUnimplemented (HTTP 501)
-// naming the missing grammar engine otherwise.
+// Constrains generation to `format` with the grammar engine: kJson -> any JSON object
+// (runtime::grammar::JsonObjectGrammar), kSchema -> the compiled schema (property order: the
+// body's JSON object order is not kept, keys come sorted). kInvalidArgument ("'format': ...")
+// for a schema the compiler refuses (runtime/grammar/json_schema.h).
 Status ApplyFormatConstraint(const OutputFormat& format, runtime::GenerateOptions* gen);
 
 // `think`: false / absent are fine; true or a level ("low", "medium", "high", "max") needs a

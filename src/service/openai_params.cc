@@ -93,4 +93,31 @@ Result<RequestOptions> ParseRequestOptions(const json& body) {
   return r;
 }
 
+Result<int32_t> ParseChatLogprobs(const json& body, const char** bad_param) {
+  bool want = false;
+  if (auto it = body.find("logprobs"); it != body.end() && !it->is_null()) {
+    *bad_param = "logprobs";
+    if (!it->is_boolean()) return Bad("logprobs", "must be a boolean");
+    want = it->get<bool>();
+  }
+  auto it = body.find("top_logprobs");
+  if (it == body.end() || it->is_null()) return want ? 0 : -1;
+  *bad_param = "top_logprobs";
+  if (!it->is_number_integer()) return Bad("top_logprobs", "must be an integer");
+  const int64_t n = it->get<int64_t>();
+  if (n < 0 || n > 20) return Bad("top_logprobs", "must be between 0 and 20");
+  if (!want) return Bad("top_logprobs", "requires 'logprobs' to be true");
+  return int32_t(n);
+}
+
+Result<int32_t> ParseCompletionLogprobs(const json& body, const char** bad_param) {
+  auto it = body.find("logprobs");
+  if (it == body.end() || it->is_null()) return -1;
+  *bad_param = "logprobs";
+  if (!it->is_number_integer()) return Bad("logprobs", "must be an integer");
+  const int64_t n = it->get<int64_t>();
+  if (n < 0 || n > 5) return Bad("logprobs", "must be between 0 and 5");
+  return int32_t(n);
+}
+
 }  // namespace foundry::service

@@ -19,4 +19,11 @@ struct RequestOptions {
 // kInvalidArgument naming the field for wrong types or out-of-range values.
 Result<RequestOptions> ParseRequestOptions(const nlohmann::json& body);
 
+// Log-probabilities asked for, as GenerateOptions::top_logprobs (-1: none, else the number of
+// alternatives per token). kInvalidArgument naming the field in *bad_param otherwise.
+// Chat: `logprobs` (boolean) and `top_logprobs` (integer 0..20, only with logprobs: true).
+Result<int32_t> ParseChatLogprobs(const nlohmann::json& body, const char** bad_param);
+// Completions: `logprobs` (integer 0..5, OpenAI's limit; null: none).
+Result<int32_t> ParseCompletionLogprobs(const nlohmann::json& body, const char** bad_param);
+
 }  // namespace foundry::service

@@ -12,6 +12,9 @@
 
 #include "foundry/runtime/chat/model_chat_template.h"
 #include "service/chat_completion.h"
+#include "service/download_route.h"
+#include "service/http_util.h"
+#include "service/logprobs_json.h"
 #include "service/metrics.h"
 #include "service/ollama_api.h"
 #include "service/ollama_params.h"
@@ -35,41 +38,6 @@ std::string RandomId(const char* prefix) {
   std::string id = prefix;
   for (int i = 0; i < 24; ++i) id += kAlnum[rng() % 62];
   return id;
-}
-
-const char* ErrorType(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange: return "invalid_request_error";
-    case StatusCode::kNotFound: return "not_found_error";
-    case StatusCode::kResourceExhausted:
-    case StatusCode::kUnavailable: return "unavailable_error";
-    default: return "server_error";
-  }
-}
-
-void SendError(httplib::Response& res, const Status& st, const char* param = nullptr) {
-  json err = {{"message", st.message()},
-              {"type", ErrorType(st)},
-              {"param", param ? json(param) : json(nullptr)},
-              {"code", st.code() == StatusCode::kOutOfRange ? json("context_length_exceeded") : json(nullptr)}};
-  res.status = HttpStatusFor(st);
-  res.set_content(json{{"error", err}}.dump(), "application/json");
-}
-
-void SendJson(httplib::Response& res, const json& j) {
-  res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
-
-Result<json> ParseBody(const httplib::Request& req) {
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return Status::InvalidArgument("request body is not valid JSON");
-  if (!body.is_object()) return Status::InvalidArgument("request body must be a JSON object");
-  return body;
-}
-
-std::string SseEvent(const json& j) {
-  return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
 }
 
 }  // namespace
@@ -206,6 +174,13 @@ void Server::Impl::Routes() {
   auto unload = [this](const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];
     const bool force = req.get_param_value("force") == "true";
+    // Foundry Local (Gen-1): without force a model keeps its TTL and stays loaded until the TTL
+    // runs out; force ignores the TTL (the SDKs' own integration test checks both). Gen-2's
+    // /models/unload always unloads.
+    if (!force && req.path.starts_with("/openai/")) {
+      if (!models.IsLoaded(id)) return SendError(res, Status::NotFound("model " + id + " is not loaded"));
+      return;
+    }
     Status st = models.Unload(id, force);
     if (!st.ok()) return SendError(res, st);
     if (req.path.starts_with("/models/")) SendJson(res, {{"status", "unloaded"}});
@@ -214,6 +189,9 @@ void Server::Impl::Routes() {
   http.Get(R"(/models/unload/(.+))", unload);
   http.Get("/openai/unloadall", [this](const httplib::Request&, httplib::Response&) { models.UnloadAll(); });
 
+  http.Post("/openai/download", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleDownload(req, res, hooks);
+  });
   http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
     Completions(req, res);
   });
@@ -228,7 +206,11 @@ namespace {
 
 // How one endpoint shapes its responses: a streamed piece, the closing events, the whole reply.
 struct Shape {
-  std::function<std::vector<json>(const std::string& piece)> chunk;
+  // Events for one streamed piece (none while a parser holds text back); `tokens`: the
+  // log-probabilities of the piece's tokens (empty unless asked for).
+  std::function<std::vector<json>(const std::string& piece,
+                                  std::span<const engine::SampledToken> tokens)>
+      chunk;
   std::function<std::vector<json>(const runtime::GenerateResult& r, bool include_usage)> closing;
   std::function<json(const runtime::GenerateResult& r)> whole;
   std::optional<json> opening;  // first streamed event (chat: the assistant role)
@@ -277,12 +259,14 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
           connected = sink.write(ev.data(), ev.size());
         }
         if (!connected) return false;
-        auto r = runtime::Generate(*model->context, prompt, opts.gen, timer.Wrap([&](std::string_view piece) {
+        const runtime::PieceCallback on_piece = [&](std::string_view piece,
+                                                    std::span<const engine::SampledToken> tokens) {
           std::string ev;
-          for (const json& j : shape.chunk(std::string(piece))) ev += SseEvent(j);
+          for (const json& j : shape.chunk(std::string(piece), tokens)) ev += SseEvent(j);
           if (!ev.empty()) connected = sink.write(ev.data(), ev.size());
           return connected;  // a disconnected client cancels the generation
-        }));
+        };
+        auto r = runtime::Generate(*model->context, prompt, opts.gen, timer.WrapPieces(on_piece));
         if (!connected) return false;
         if (r.ok()) timer.Finish(*r);
         std::string tail;
@@ -311,10 +295,22 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
     return SendError(res, Status::InvalidArgument("'prompt' must be a string"), "prompt");
   auto opts = ParseRequestOptions(b);
   if (!opts.ok()) return SendError(res, opts.status());
+  const char* bad_param = nullptr;
+  auto logprobs = ParseCompletionLogprobs(b, &bad_param);
+  if (!logprobs.ok()) return SendError(res, logprobs.status(), bad_param);
+  opts->gen.top_logprobs = *logprobs;
   const std::string model_id = b["model"];
   auto lm = models.Acquire(model_id);
   if (!lm.ok()) return SendError(res, lm.status(), "model");
 
+  // Log-probabilities (when asked for) in the legacy completions shape; text offsets run on
+  // across the chunks of a stream.
+  std::shared_ptr<const engine::Model> model = (*lm)->model;
+  auto offset = std::make_shared<size_t>(0);
+  auto with_logprobs = [model, offset, want = *logprobs >= 0](json out, std::span<const engine::SampledToken> tokens) {
+    if (want) out["choices"][0]["logprobs"] = CompletionLogprobs(model->tokenizer(), tokens, offset.get());
+    return out;
+  };
   const std::string id = RandomId("cmpl-");
   const int64_t created = UnixNow();
   // Captures by value: the streaming provider runs after this function has returned.
@@ -323,7 +319,9 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
                 {"choices", {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}}}}};
   };
   Shape shape;
-  shape.chunk = [chunk](const std::string& piece) { return std::vector<json>{chunk(piece, nullptr)}; };
+  shape.chunk = [chunk, with_logprobs](const std::string& piece, std::span<const engine::SampledToken> tokens) {
+    return std::vector<json>{with_logprobs(chunk(piece, nullptr), tokens)};
+  };
   shape.closing = [chunk](const runtime::GenerateResult& r, bool include_usage) {
     std::vector<json> out = {chunk("", runtime::FinishReasonName(r.finish))};
     if (include_usage) {
@@ -334,8 +332,8 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
     }
     return out;
   };
-  shape.whole = [chunk](const runtime::GenerateResult& r) {
-    json out = chunk(r.text, runtime::FinishReasonName(r.finish));
+  shape.whole = [chunk, with_logprobs](const runtime::GenerateResult& r) {
+    json out = with_logprobs(chunk(r.text, runtime::FinishReasonName(r.finish)), r.logprobs);
     out["usage"] = Usage(r);
     return out;
   };
@@ -356,6 +354,10 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
   std::string param;
   auto tools = ParseToolRequest(b, &param);
   if (!tools.ok()) return SendError(res, tools.status(), param.c_str());
+  const char* bad_param = nullptr;
+  auto logprobs = ParseChatLogprobs(b, &bad_param);
+  if (!logprobs.ok()) return SendError(res, logprobs.status(), bad_param);
+  opts->gen.top_logprobs = *logprobs;
   const std::string model_id = b["model"];
   auto lm = models.Acquire(model_id);
   if (!lm.ok()) return SendError(res, lm.status(), "model");
@@ -376,13 +378,39 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
       .id = RandomId("chatcmpl-"), .created = UnixNow(), .model = model_id, .format = chat->format,
       .parallel_tool_calls = tools->parallel, .make_id = RandomCallIds(chat->format)});
   Shape shape;
+  // choices[].logprobs: {"content": [...], "refusal": null} when asked for, else null. Streamed,
+  // the tokens of text a tool-call parser holds back wait for the next content chunk; tokens
+  // that turn out to be tool-call markup are not reported (OpenAI reports content tokens only).
+  std::shared_ptr<const engine::Model> model = (*lm)->model;
+  const bool want_logprobs = *logprobs >= 0;
+  auto logprobs_json = [model, want_logprobs](std::span<const engine::SampledToken> tokens) {
+    return want_logprobs ? json{{"content", ChatLogprobsContent(model->tokenizer(), tokens)}, {"refusal", nullptr}}
+                         : json(nullptr);
+  };
+  auto pending = std::make_shared<std::vector<engine::SampledToken>>();
   shape.opening = shaper->Opening();
-  shape.chunk = [shaper](const std::string& piece) { return shaper->Chunks(piece); };
+  shape.chunk = [shaper, logprobs_json, pending, want_logprobs](
+                    const std::string& piece, std::span<const engine::SampledToken> tokens) {
+    std::vector<json> out = shaper->Chunks(piece);
+    if (!want_logprobs) return out;
+    pending->insert(pending->end(), tokens.begin(), tokens.end());
+    for (json& j : out) {
+      const json& delta = j["choices"][0]["delta"];
+      if (delta.contains("content") && delta["content"].is_string()) {
+        j["choices"][0]["logprobs"] = logprobs_json(*pending);
+        pending->clear();
+        break;
+      }
+    }
+    return out;
+  };
   shape.closing = [shaper](const runtime::GenerateResult& r, bool include_usage) {
     return shaper->Closing(r.finish, include_usage ? Usage(r) : json(nullptr));
   };
-  shape.whole = [shaper](const runtime::GenerateResult& r) {
-    return shaper->Whole(r.text, r.finish, Usage(r));
+  shape.whole = [shaper, logprobs_json](const runtime::GenerateResult& r) {
+    json out = shaper->Whole(r.text, r.finish, Usage(r));
+    out["choices"][0]["logprobs"] = logprobs_json(r.logprobs);
+    return out;
   };
   Serve(res, *lm, prompt, *opts, shape, &metrics, start);
 }

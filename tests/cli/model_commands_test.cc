@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
+#include "runtime/scoped_temp_dir.h"
 #include "support/shared_data.h"
 #include "support/subprocess.h"
 
@@ -143,6 +146,42 @@ TEST(Cli, HelpAndUsageErrors) {
   EXPECT_NE(r.out.find("--temperature"), std::string::npos);
   r = RunCommand(Foundry("model run"));
   EXPECT_NE(r.exit_code, 0);
+}
+
+TEST(ModelRun, JsonSchemaConstrainsTheOutput) {
+  foundry::testing::ScopedTempDir dir;
+  const auto schema_path = dir.path() / "person.json";
+  std::ofstream(schema_path) << R"({"type": "object", "properties": {"name": {"type": "string", "maxLength": 20},
+      "age": {"type": "integer", "minimum": 0, "maximum": 120}}, "required": ["name", "age"]})";
+  auto r = RunCommand(Foundry("model run " + Model("models/real/tinyllama-v0-f32.gguf") +
+                              " --prompt 'Tom was' --temperature 1 --seed 7 --max-tokens 60 --json --json-schema " +
+                              ShellQuote(schema_path.string())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json out = json::parse(r.out);
+  EXPECT_EQ(out["finish_reason"], "stop");
+  json person = json::parse(out["text"].get<std::string>());
+  ASSERT_TRUE(person.is_object()) << out["text"];
+  EXPECT_TRUE(person["name"].is_string());
+  EXPECT_LE(person["name"].get<std::string>().size(), 20u * 4);
+  ASSERT_TRUE(person["age"].is_number_integer());
+  EXPECT_GE(person["age"].get<int>(), 0);
+  EXPECT_LE(person["age"].get<int>(), 120);
+}
+
+TEST(ModelRun, GrammarFileAndItsErrors) {
+  foundry::testing::ScopedTempDir dir;
+  const auto good = dir.path() / "pet.gbnf";
+  const auto bad = dir.path() / "bad.gbnf";
+  std::ofstream(good) << "root ::= \" a \" (\"dog\" | \"cat\") \".\"\n";
+  std::ofstream(bad) << "root ::= \"a\n";
+  auto r = RunCommand(Foundry("model run " + Model("models/real/tinyllama-v0-f32.gguf") +
+                              " --prompt 'Tom had' --temperature 0 --max-tokens 20 --grammar " + ShellQuote(good.string())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out == " a dog.\n" || r.out == " a cat.\n") << r.out;
+  r = RunCommand(Foundry("model run " + Model("models/real/tinyllama-v0-f32.gguf") + " --prompt x --grammar " +
+                         ShellQuote(bad.string())));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("bad.gbnf: line 1, column 10: unterminated literal"), std::string::npos) << r.err;
 }
 
 }  // namespace

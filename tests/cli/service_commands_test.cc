@@ -76,6 +76,23 @@ TEST_F(ServiceCli, LifecycleTextsMatchFoundryLocal) {
   EXPECT_NE(r.out.find("is not running!"), std::string::npos);
 }
 
+TEST_F(ServiceCli, RestartPrintsStopThenStart) {
+  ASSERT_EQ(Foundry("service start").exit_code, 0);
+  auto r = Foundry("service restart");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_match(r.out, std::regex("🔴 Service is stopped\\.\n"
+                                                 "🟢 Service is Started on http://127\\.0\\.0\\.1:[0-9]+/, PID [0-9]+!\n")))
+      << r.out;
+  // What the SDKs do next: parse the URL out of `service status` and talk to it.
+  r = Foundry("service status");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("http://(?:[a-zA-Z0-9.-]+|\\d{1,3}(\\.\\d{1,3}){3}):(\\d+)"))) << r.out;
+  httplib::Client c("127.0.0.1", std::stoi(m[2]));
+  auto st = c.Get("/openai/status");
+  ASSERT_TRUE(st);
+  EXPECT_EQ(json::parse(st->body)["modelDirPath"], (home_ / "cache" / "models").string());
+}
+
 TEST_F(ServiceCli, ServesBringYourOwnModelsFromTheCache) {
   ASSERT_EQ(Foundry("service start").exit_code, 0);
   json ep = json::parse(foundry::testing::ReadFileText(home_ / "service.json"));

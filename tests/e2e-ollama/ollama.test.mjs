@@ -164,7 +164,10 @@ test('ps, keep_alive, copy, delete and errors', async () => {
   await assert.rejects(ollama.delete({ model: 'qwen-copy' }), /not found/);
 
   await assert.rejects(ollama.embed({ model: 'qwen-tiny', input: 'hello' }), /embeddings/);
-  await assert.rejects(ollama.chat({ model: 'qwen-tiny', messages: [{ role: 'user', content: 'hi' }], format: 'json' }),
-                       /format/);
+  const structured = await ollama.chat({
+    model: 'qwen-tiny', messages: [{ role: 'user', content: 'Describe a city as JSON.' }], stream: false,
+    format: { type: 'object', properties: { city: { type: 'string', maxLength: 12 } }, required: ['city'] },
+    options: { temperature: 0, num_predict: 64 } });
+  assert.equal(typeof JSON.parse(structured.message.content).city, 'string', structured.message.content);
   await assert.rejects(ollama.chat({ model: 'nope', messages: [{ role: 'user', content: 'hi' }] }), /not found/);
 });

@@ -100,5 +100,66 @@ TEST(SamplerParams, Validation) {
   EXPECT_FALSE(SamplerParams{.temperature = NAN}.Validate().ok());
 }
 
+// log-softmax of logits / t in double: the reference for the reported log-probabilities.
+std::vector<double> LogSoftmax(const std::vector<float>& logits, double t) {
+  double max = -INFINITY, sum = 0;
+  for (float l : logits) max = std::max(max, double(l) / t);
+  for (float l : logits) sum += std::exp(double(l) / t - max);
+  std::vector<double> out;
+  for (float l : logits) out.push_back(double(l) / t - max - std::log(sum));
+  return out;
+}
+
+TEST(SamplerLogprobs, ReportsTheTemperatureScaledLogSoftmaxAndTheTopTokens) {
+  for (float t : {0.0f, 0.5f, 1.0f, 1.7f}) {
+    SCOPED_TRACE(t);
+    // Top-k / top-p / min-p cut the draw, not the reported distribution.
+    Sampler s({.temperature = t, .top_k = 2, .top_p = 0.9f, .min_p = 0.05f, .seed = 3});
+    SampledToken out;
+    const TokenId id = s.Sample(Logits(), 4, &out);
+    const auto want = LogSoftmax(Logits(), t > 0 ? t : 1.0);
+    EXPECT_EQ(out.id, id);
+    EXPECT_NEAR(out.logprob, want[size_t(id)], 1e-6);
+    // Most likely first; the tie between ids 1 and 3 goes to the lower id.
+    ASSERT_EQ(out.top.size(), 4u);
+    const std::vector<TokenId> order = {1, 3, 2, 0};
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(out.top[i].id, order[i]);
+      EXPECT_NEAR(out.top[i].logprob, want[size_t(order[i])], 1e-6);
+    }
+  }
+  Sampler greedy({.temperature = 0.0f});
+  SampledToken g;
+  EXPECT_EQ(greedy.Sample(Logits(), 0, &g), 1);
+  EXPECT_TRUE(g.top.empty());
+  Sampler all({.temperature = 1.0f});
+  EXPECT_EQ((all.Sample(Logits(), 100, &g), g.top.size()), Logits().size());  // capped at the vocabulary
+}
+
+TEST(SamplerLogprobs, DrawsTheSameTokensAsPlainSampling) {
+  SamplerParams p{.temperature = 0.9f, .top_k = 4, .top_p = 0.95f, .min_p = 0.0f, .repeat_penalty = 1.3f, .seed = 11};
+  Sampler a(p), b(p);
+  for (int i = 0; i < 200; ++i) {
+    SampledToken out;
+    const TokenId x = a.Sample(Logits());
+    const TokenId y = b.Sample(Logits(), 2, &out);
+    ASSERT_EQ(x, y) << "draw " << i;
+    a.Accept(x);
+    b.Accept(y);
+  }
+}
+
+TEST(SamplerLogprobs, PenaltiesShapeTheReportedDistribution) {
+  Sampler s({.temperature = 1.0f, .presence_penalty = 1.0f, .seed = 1});
+  s.Accept(1);  // token 1 loses 1.0: logits become {1, 2, 2, 3, -1, 0.5}
+  SampledToken out;
+  s.Sample(Logits(), 1, &out);
+  std::vector<float> penalized = Logits();
+  penalized[1] -= 1.0f;
+  ASSERT_EQ(out.top.size(), 1u);
+  EXPECT_EQ(out.top[0].id, 3);
+  EXPECT_NEAR(out.top[0].logprob, LogSoftmax(penalized, 1.0)[3], 1e-6);
+}
+
 }  // namespace
 }  // namespace foundry::engine

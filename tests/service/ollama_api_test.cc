@@ -252,6 +252,29 @@ TEST_F(OllamaApiTest, ChatToolsReachTheTemplateAndToolHistoryIsAccepted) {
             "Missing required parameter: 'tools[0].function'.");
 }
 
+TEST_F(OllamaApiTest, FormatConstrainsTheReplyToJson) {
+  const json schema = json::parse(R"({"type": "object", "properties": {"name": {"type": "string", "maxLength": 8},
+      "age": {"type": "integer", "minimum": 0, "maximum": 120}}, "required": ["age", "name"]})");
+  for (const json& format : {json("json"), schema}) {
+    for (bool stream : {false, true}) {
+      json req = Greedy({{"model", "stories260K"}, {"messages", {{{"role", "user"}, {"content", "Who?"}}}},
+                         {"format", format}, {"stream", stream}},
+                        120);
+      auto r = client_->Post("/api/chat", req.dump(), "application/json");
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->status, 200) << r->body;
+      std::string content;
+      for (const auto& l : Lines(r->body)) content += l["message"]["content"].get<std::string>();
+      json parsed = json::parse(content, nullptr, false);
+      ASSERT_TRUE(parsed.is_object()) << format << " " << content;
+      if (format.is_object()) {
+        EXPECT_TRUE(parsed["name"].is_string()) << content;
+        EXPECT_TRUE(parsed["age"].is_number_integer()) << content;
+      }
+    }
+  }
+}
+
 TEST_F(OllamaApiTest, EmptyRequestsLoadAndUnload) {
   EXPECT_EQ(Get("/api/ps")["models"], json::array());
   json r = Post("/api/generate", {{"model", "stories260K"}});
@@ -303,8 +326,8 @@ TEST_F(OllamaApiTest, BadRequestsGetOllamaErrors) {
                 .find("keep_alive"),
             std::string::npos);
   EXPECT_NE(Error("/api/chat", {{"model", "stories260K"}, {"messages", {{{"role", "user"}, {"content", "x"}}}},
-                                {"format", "json"}},
-                  501)
+                                {"format", {{"type", "string"}, {"pattern", "a+"}}}},
+                  400)
                 .find("'format'"),
             std::string::npos);
   EXPECT_EQ(Error("/api/chat", {{"model", "stories260K"}, {"messages", {{{"role", "user"}, {"content", "x"}}}},

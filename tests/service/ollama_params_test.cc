@@ -99,7 +99,15 @@ TEST(OllamaParams, StreamFormatAndThink) {
   EXPECT_FALSE(ParseFormat({{"format", 3}}).ok());
   runtime::GenerateOptions gen;
   EXPECT_TRUE(ApplyFormatConstraint({}, &gen).ok());
-  EXPECT_EQ(ApplyFormatConstraint(*schema, &gen).code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(gen.grammar, nullptr);
+  EXPECT_TRUE(ApplyFormatConstraint(*ParseFormat({{"format", "json"}}), &gen).ok());
+  EXPECT_NE(gen.grammar, nullptr);
+  gen.grammar.reset();
+  EXPECT_TRUE(ApplyFormatConstraint(*schema, &gen).ok());
+  EXPECT_NE(gen.grammar, nullptr);
+  Status bad = ApplyFormatConstraint(*ParseFormat({{"format", {{"type", "string"}, {"pattern", "a+"}}}}), &gen);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(bad.message().starts_with("'format': ")) << bad.message();
 
   EXPECT_TRUE(CheckThink(json::object(), "m").ok());
   EXPECT_TRUE(CheckThink({{"think", false}}, "m").ok());

@@ -158,8 +158,12 @@ TEST_F(ServerTest, LoadUnloadAndListing) {
   for (const auto& m : models["data"]) ids.push_back(m["id"]);
   EXPECT_EQ(ids, (std::vector<std::string>{"stories260K", "arch-llama"}));
   EXPECT_EQ(models["data"][0]["context_length"], 256);
-  Get("/openai/unload/arch-llama");
+  // Foundry semantics: without force the model keeps its TTL; force unloads.
+  Get("/openai/unload/arch-llama?force=false");
+  EXPECT_EQ(Get("/openai/loadedmodels"), json::array({"arch-llama"}));
+  Get("/openai/unload/arch-llama?force=true");
   EXPECT_EQ(Get("/openai/loadedmodels"), json::array());
+  Get("/openai/unload/arch-llama?force=false", 404);
   json e = Get("/openai/load/missing", 404);
   EXPECT_NE(e["error"]["message"].get<std::string>().find("No OpenAIService provider found for modelName"),
             std::string::npos);

@@ -34,12 +34,32 @@ struct SamplerParams {
   Status Validate() const;
 };
 
+// A token with its log-probability (natural log).
+struct TokenLogprob {
+  TokenId id = -1;
+  float logprob = 0.0f;
+};
+
+// What Sample() reports about the token it picked when log-probabilities are asked for.
+struct SampledToken {
+  TokenId id = -1;
+  float logprob = 0.0f;           // log-probability of `id`
+  std::vector<TokenLogprob> top;  // the n_top most likely tokens, most likely first (ties: lower id)
+};
+
 class Sampler {
  public:
   explicit Sampler(const SamplerParams& params);
 
   // Picks a token. `logits` has n_vocab entries and is not modified.
   TokenId Sample(std::span<const float> logits);
+
+  // Picks the same token as Sample(logits) and also reports log-probabilities in *out: the
+  // log-softmax over the whole vocabulary of the penalized logits divided by the temperature
+  // (by 1 when temperature <= 0, greedy), i.e. the distribution the draw starts from, before the
+  // top-k / top-p / min-p cut (as OpenAI reports them). Costs one extra pass over the vocabulary
+  // plus a partial sort of n_top entries. REQUIRES: n_top >= 0; out != nullptr.
+  TokenId Sample(std::span<const float> logits, int32_t n_top, SampledToken* out);
 
   // Records a token (prompt or generated) for the penalties.
   void Accept(TokenId token);
@@ -57,7 +77,16 @@ class Sampler {
   SamplerParams params_;
   std::mt19937_64 rng_;
   std::deque<TokenId> history_;
+  // cand_ = logits in id order, penalties applied.
+  void Prepare(std::span<const float> logits);
+  // The rest of the chain over cand_ (cut, temperature, draw); reorders cand_.
+  TokenId Draw();
+  // scaled_ = log-softmax of cand_ (in id order) / temperature; out->top = its n_top best.
+  void ReportLogprobs(int32_t n_top, SampledToken* out);
+
   std::vector<Candidate> cand_;  // scratch
+  std::vector<float> scaled_;    // scratch: penalized logits / temperature, in id order
+  std::vector<TokenId> order_;   // scratch: ids for the top-n sort
 };
 
 }  // namespace foundry::engine

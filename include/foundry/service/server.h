@@ -5,7 +5,8 @@
 // Routes (see docs/api-compatibility.md): GET /health, /openai/status, /status, /v1/models,
 // /openai/models, /openai/loadedmodels, /models/loaded, /openai/load/{id}, /models/load/{id},
 // /openai/unload/{id}, /models/unload/{id}, /openai/unloadall, /foundry/list; POST
-// /v1/completions, /v1/chat/completions (with tool calling, docs/tool-calling.md); Ollama's API
+// /openai/download (Foundry's progress stream), /v1/completions, /v1/chat/completions (with tool
+// calling, docs/tool-calling.md), /v1/chat/completions/tokenizer/encode/count; Ollama's API
 // (GET|HEAD /, /api/generate, /api/chat, /api/tags, /api/show, /api/ps, /api/pull, /api/delete,
 // /api/copy, /api/version, /api/embed; docs/ollama-api.md); GET /metrics (Prometheus text,
 // docs/observability.md). Every request also writes one JSON log line (ServerOptions::log).
@@ -61,11 +62,24 @@ struct ModelStoreRefs {
   runtime::HardwareInfo hw;
 };
 
+// One download the service can run for POST /openai/download (see PrepareDownload below).
+struct DownloadJob {
+  std::string model_id;   // the catalog model ID the request resolved to
+  std::string file_name;  // its file, for the progress lines
+  // Downloads the model (at once if it is cached already), reporting progress (return false from the callback to cancel:
+  // kCancelled). Errors as runtime::Downloader::Download. Runs on the request's thread.
+  std::function<Status(const runtime::DownloadProgressCallback& progress)> run;
+};
+
 struct ServiceHooks {
   // Models that can be served (cached and BYO); loaded ones are added automatically.
   std::function<std::vector<ModelListing>()> list_models;
   // Catalog as served by /foundry/list (a JSON array in text form); empty -> "[]".
   std::function<std::string()> foundry_list_json;
+  // Resolves the `model.Name` of a download request (a model ID, an ID without version or an
+  // alias) to a job. kNotFound: the catalog does not know it. Unset: /openai/download answers
+  // 501.
+  std::function<Result<DownloadJob>(const std::string& name)> prepare_download;
   ModelStoreRefs store;
 };
 
