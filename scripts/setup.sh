@@ -30,6 +30,14 @@ fi
 echo "== npm ci in tests/e2e (foundry-local-sdk 0.3.1 + 0.5.0, openai; pinned by package-lock.json)"
 (cd tests/e2e && npm ci --no-audit --no-fund)
 
+# The Ollama API end-to-end tests (tests/e2e-ollama) run the real `ollama` npm client under node.
+if command -v npm >/dev/null 2>&1; then
+  echo "== npm ci in tests/e2e-ollama (ollama, pinned by package-lock.json)"
+  npm ci --prefix tests/e2e-ollama --no-audit --no-fund
+else
+  echo "== npm not found: the e2e_ollama tests will be skipped (apt-get install nodejs npm)"
+fi
+
 JOBS="${JOBS:-$(nproc)}"
 echo "== building build/ (Release)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null

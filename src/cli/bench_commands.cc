@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/bench_serve.h"
 #include "cli/cli_common.h"
 #include "foundry/runtime/bench.h"
 #include "foundry/runtime/synth.h"
@@ -90,6 +91,45 @@ int Bench(const BenchFlags& f) {
   return 0;
 }
 
+struct ServeFlags {
+  ServeBenchOptions o;
+  int timeout_s = 300;
+  bool json = false;
+};
+
+int BenchServe(ServeFlags f) {
+  f.o.timeout = std::chrono::seconds(f.timeout_s);
+  auto rep = RunServeBench(f.o);
+  if (!rep.ok()) return Fail(rep.status());
+  const ServeBenchReport& r = *rep;
+  json j = {{"url", f.o.url},
+            {"model", f.o.model},
+            {"clients", f.o.clients},
+            {"requests", r.requests},
+            {"completed", r.completed},
+            {"errors", r.errors},
+            {"error_samples", r.error_samples},
+            {"max_tokens", f.o.max_tokens},
+            {"wall_seconds", r.wall_seconds},
+            {"generated_tokens", r.generated_tokens},
+            {"tokens_per_second", r.tokens_per_second},
+            {"requests_per_second", r.requests_per_second},
+            {"ttft_ms", {{"p50", r.ttft_p50_ms}, {"p95", r.ttft_p95_ms}, {"mean", r.ttft_mean_ms}}},
+            {"latency_ms", {{"p50", r.latency_p50_ms}, {"p95", r.latency_p95_ms}}}};
+  if (f.json) {
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%d requests (%d clients) in %.2f s: %d completed, %d errors\n", r.requests, f.o.clients,
+                r.wall_seconds, r.completed, r.errors);
+    std::printf("generated %llu tokens: %.1f tokens/s, %.2f requests/s\n",
+                static_cast<unsigned long long>(r.generated_tokens), r.tokens_per_second, r.requests_per_second);
+    std::printf("time to first token: p50 %.1f ms, p95 %.1f ms; latency: p50 %.1f ms, p95 %.1f ms\n",
+                r.ttft_p50_ms, r.ttft_p95_ms, r.latency_p50_ms, r.latency_p95_ms);
+    for (const auto& e : r.error_samples) std::printf("error: %s\n", e.c_str());
+  }
+  return r.errors > 0 ? 1 : 0;
+}
+
 struct SynthFlags {
   runtime::SynthOptions o;
   std::string vocab, output;
@@ -119,7 +159,7 @@ std::string Joined(const std::vector<std::string_view>& v) {
 void AddBenchCommand(CLI::App& app, int* exit_code) {
   auto f = std::make_shared<BenchFlags>();
   CLI::App* b = app.add_subcommand("bench", "Measure prompt processing and generation speed (like llama-bench)");
-  b->add_option("-m,--model", f->model, "Path to a .gguf file")->required();
+  b->add_option("-m,--model", f->model, "Path to a .gguf file (required without a subcommand)");
   b->add_option("-p,--n-prompt", f->n_prompt, "Prompt lengths to test (comma-separated; 0 = none)")
       ->delimiter(',')->default_str("512");
   b->add_option("-n,--n-gen", f->n_gen, "Generation lengths to test (comma-separated; 0 = none)")
@@ -129,7 +169,27 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   b->add_option("--kernels", f->kernels, "Kernel set: auto, scalar, avx2, avx512")->default_val("auto");
   b->add_flag("--no-bandwidth", f->no_bandwidth, "Skip the memory-bandwidth measurement");
   b->add_flag("--json", f->json, "Print a JSON array, one object per test");
-  b->callback([f, exit_code] { *exit_code = Bench(*f); });
+  b->require_subcommand(0, 1);
+  auto sf = std::make_shared<ServeFlags>();
+  CLI::App* serve = b->add_subcommand(
+      "serve", "Load-test an OpenAI-compatible server: N concurrent streaming chat clients");
+  serve->add_option("--url", sf->o.url, "Server base URL, e.g. http://127.0.0.1:5273")->required();
+  serve->add_option("--model", sf->o.model, "Model id to request")->required();
+  serve->add_option("-c,--clients", sf->o.clients, "Concurrent clients (1..64)")->default_val(8);
+  serve->add_option("-n,--requests", sf->o.requests, "Requests in total (1..10000)")->default_val(64);
+  serve->add_option("--prompt", sf->o.prompt, "User message of every request");
+  serve->add_option("--max-tokens", sf->o.max_tokens, "max_tokens of every request (1..4096)")->default_val(64);
+  serve->add_option("--timeout", sf->timeout_s, "Per-request timeout in seconds")->default_val(300);
+  serve->add_flag("--json", sf->json, "Print one JSON object");
+  serve->callback([sf, exit_code] { *exit_code = BenchServe(*sf); });
+  b->callback([b, serve, f, exit_code] {
+    if (serve->parsed()) return;  // `bench serve` ran its own callback
+    if (f->model.empty()) {
+      *exit_code = Fail(Status::InvalidArgument("--model is required (or use `foundry bench serve`)"));
+      return;
+    }
+    *exit_code = Bench(*f);
+  });
 }
 
 void AddSynthCommand(CLI::App& model, int* exit_code) {

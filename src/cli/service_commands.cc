@@ -332,11 +332,18 @@ int Run(const FoundryHome& h, std::string host, int port) {
           return r.ok() ? Status::Ok() : r.status();
         }};
   };
+  // One JSON line per request on stdout (the service log).
+  auto log = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
   auto server = service::Server::Start(
-      {.host = host, .port = port, .model_dir = cache}, models,
+      {.host = host, .port = port, .model_dir = cache, .log = log}, models,
       {.list_models = list_models,
        .foundry_list_json = [store] { return store->catalog.ToFoundryListJson(store->hw); },
-       .prepare_download = prepare_download});
+       .prepare_download = prepare_download,
+       .store = {.catalog = &store->catalog, .cache = store->cache.get(), .downloader = &store->downloader,
+                 .hw = store->hw}});
   if (!server.ok()) return Fail(server.status());
   json endpoint = {{"pid", ::getpid()}, {"host", host}, {"port", (*server)->port()}, {"url", (*server)->url()}};
   if (Status st = WriteJsonFile(EndpointPath(h), endpoint); !st.ok()) return Fail(st);

@@ -4,6 +4,15 @@
 
 namespace foundry::runtime {
 
+ModelUse::ModelUse(LoadedModel& model) : model_(model) {
+  model_.waiting.fetch_add(1);
+  lock_ = std::unique_lock<std::mutex>(model_.mu);
+  model_.waiting.fetch_sub(1);
+  model_.running.fetch_add(1);
+}
+
+ModelUse::~ModelUse() { model_.running.fetch_sub(1); }
+
 ModelManager::ModelManager(const engine::kernels::KernelTable& kernels, ThreadPool& pool,
                            ModelResolver resolver, ModelManagerOptions options)
     : kernels_(kernels), pool_(pool), resolver_(std::move(resolver)), options_(std::move(options)) {}
@@ -25,6 +34,11 @@ Result<std::shared_ptr<LoadedModel>> ModelManager::Acquire(const std::string& id
     }
   }
   // Load outside mu_ so other models keep serving; load_mu_ keeps two loads of the same id out.
+  loading_.fetch_add(1);
+  struct Done {
+    std::atomic<uint32_t>& n;
+    ~Done() { n.fetch_sub(1); }
+  } done{loading_};
   std::lock_guard<std::mutex> load_lock(load_mu_);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -41,6 +55,8 @@ Result<std::shared_ptr<LoadedModel>> ModelManager::Acquire(const std::string& id
   lm->id = id;
   lm->path = path;
   lm->bytes = model->weight_bytes() + ctx->kv_cache().bytes();
+  lm->n_ctx = ctx->n_ctx();
+  lm->n_seq = ctx->kv_cache().n_seq();
   lm->model = std::move(model);
   lm->context = std::move(ctx);
 
@@ -105,8 +121,24 @@ size_t ModelManager::Sweep() {
 std::vector<LoadedModelInfo> ModelManager::List() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<LoadedModelInfo> out;
-  for (const Entry& e : entries_) out.push_back({e.m->id, e.m->path, e.m->bytes, e.expires});
+  for (const Entry& e : entries_) out.push_back({e.m->id, e.m->path, e.m->bytes, e.m->n_ctx, e.expires});
   return out;
+}
+
+ServingStats ModelManager::Stats() const {
+  ServingStats s;
+  s.loading = loading_.load();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Entry& e : entries_) {
+    const uint32_t running = e.m->running.load();
+    s.queued += e.m->waiting.load();
+    s.running += running;
+    s.kv_cells_total += uint64_t(e.m->n_ctx) * e.m->n_seq;
+    s.kv_cells_used += uint64_t(e.m->n_ctx) * std::min(running, e.m->n_seq);
+    s.loaded_models += 1;
+    s.loaded_bytes += e.m->bytes;
+  }
+  return s;
 }
 
 bool ModelManager::IsLoaded(const std::string& id) const {

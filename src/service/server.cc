@@ -15,6 +15,9 @@
 #include "service/download_route.h"
 #include "service/http_util.h"
 #include "service/logprobs_json.h"
+#include "service/metrics.h"
+#include "service/ollama_api.h"
+#include "service/ollama_params.h"
 #include "service/openai_params.h"
 #include "service/tool_request.h"
 
@@ -65,9 +68,11 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;  // guarded by mu
+  Metrics metrics;
+  RequestClock request_clock;
 
   Impl(const ServerOptions& o, runtime::ModelManager& m, ServiceHooks h)
-      : options(o), models(m), hooks(std::move(h)) {}
+      : options(o), models(m), hooks(std::move(h)), metrics(&m) {}
 
   std::string Url() const { return "http://" + options.host + ":" + std::to_string(port); }
 
@@ -91,8 +96,32 @@ std::vector<ModelListing> Server::Impl::Listings() {
 }
 
 void Server::Impl::Routes() {
-  http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+  // 503 while a model loads (as llama-server's /health), so a probe can wait for readiness.
+  http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    if (models.Stats().loading > 0) {
+      res.status = 503;
+      return SendJson(res, {{"status", "loading"},
+                            {"error", {{"code", 503}, {"message", "Loading model"}, {"type", "unavailable_error"}}}});
+    }
     SendJson(res, {{"status", "ok"}});
+  });
+  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  RegisterOllamaRoutes(http, {.models = &models, .metrics = &metrics, .store = hooks.store, .version = options.version});
+  // Per request: the start time (pre-routing) and, once answered, the counters and a log line.
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+    request_clock.Begin(&req);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    const double seconds = request_clock.End(&req);
+    const std::string route = RouteLabel(req.method, req.path);
+    metrics.RecordRequest(route, res.status, seconds);
+    if (options.log)
+      options.log(RequestLogLine({.method = req.method, .path = req.path, .route = route, .status = res.status,
+                                  .seconds = seconds, .remote_addr = req.remote_addr,
+                                  .request_bytes = req.body.size()}));
   });
   http.Get("/openai/status", [this](const httplib::Request&, httplib::Response& res) {
     // camelCase: every Foundry Local SDK reads "modelDirPath".
@@ -196,11 +225,17 @@ json Usage(const runtime::GenerateResult& r) {
 // Runs the generation for a request, streamed (SSE) or not. `opts.gen.encode` says how to
 // tokenize `prompt`.
 void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, std::string prompt,
-           const RequestOptions& opts, Shape shape) {
+           const RequestOptions& opts, Shape shape, Metrics* metrics,
+           std::chrono::steady_clock::time_point start) {
   if (!opts.stream) {
-    std::lock_guard<std::mutex> lock(model->mu);
-    auto r = runtime::Generate(*model->context, prompt, opts.gen);
+    GenerationTimer timer(metrics, start);
+    Result<runtime::GenerateResult> r = Status::Internal("not run");
+    {
+      runtime::ModelUse use(*model);
+      r = runtime::Generate(*model->context, prompt, opts.gen, timer.Wrap({}));
+    }
     if (!r.ok()) return SendError(res, r.status());
+    timer.Finish(*r);
     return SendJson(res, shape.whole(*r));
   }
   // Check the prompt fits before the 200 goes out, so an over-long prompt is still a 400.
@@ -215,8 +250,9 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
   }
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
-      "text/event-stream", [model, prompt, opts, shape](size_t, httplib::DataSink& sink) {
-        std::lock_guard<std::mutex> lock(model->mu);
+      "text/event-stream", [model, prompt, opts, shape, metrics, start](size_t, httplib::DataSink& sink) {
+        GenerationTimer timer(metrics, start);
+        runtime::ModelUse use(*model);
         bool connected = true;
         if (shape.opening) {
           std::string ev = SseEvent(*shape.opening);
@@ -230,8 +266,9 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
           if (!ev.empty()) connected = sink.write(ev.data(), ev.size());
           return connected;  // a disconnected client cancels the generation
         };
-        auto r = runtime::Generate(*model->context, prompt, opts.gen, on_piece);
+        auto r = runtime::Generate(*model->context, prompt, opts.gen, timer.WrapPieces(on_piece));
         if (!connected) return false;
+        if (r.ok()) timer.Finish(*r);
         std::string tail;
         if (!r.ok()) {
           tail = SseEvent({{"error", {{"message", r.status().message()}, {"type", ErrorType(r.status())}}}});
@@ -248,6 +285,7 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
 }  // namespace
 
 void Server::Impl::Completions(const httplib::Request& req, httplib::Response& res) {
+  const auto start = std::chrono::steady_clock::now();
   auto body = ParseBody(req);
   if (!body.ok()) return SendError(res, body.status());
   const json& b = *body;
@@ -299,10 +337,11 @@ void Server::Impl::Completions(const httplib::Request& req, httplib::Response& r
     out["usage"] = Usage(r);
     return out;
   };
-  Serve(res, *lm, b["prompt"], *opts, shape);
+  Serve(res, *lm, b["prompt"], *opts, shape, &metrics, start);
 }
 
 void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Response& res, bool count_only) {
+  const auto start = std::chrono::steady_clock::now();
   auto body = ParseBody(req);
   if (!body.ok()) return SendError(res, body.status());
   const json& b = *body;
@@ -373,7 +412,7 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
     out["choices"][0]["logprobs"] = logprobs_json(r.logprobs);
     return out;
   };
-  Serve(res, *lm, prompt, *opts, shape);
+  Serve(res, *lm, prompt, *opts, shape, &metrics, start);
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "support/shared_data.h"
 
@@ -125,6 +126,35 @@ TEST_F(ModelManagerTest, MemoryBudgetEvictsOrRefuses) {
   auto r = tiny->Acquire("llama");
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
   EXPECT_NE(r.status().message().find("memory budget"), std::string::npos) << r.status().message();
+}
+
+TEST_F(ModelManagerTest, StatsCountQueuedAndRunningRequestsAndKvCells) {
+  auto mm = Make({});
+  EXPECT_EQ(mm->Stats().loaded_models, 0u);
+  auto m = mm->Acquire("stories");
+  ASSERT_TRUE(m.ok());
+  ServingStats s = mm->Stats();
+  EXPECT_EQ(s.loaded_models, 1u);
+  EXPECT_EQ(s.loaded_bytes, mm->List()[0].bytes);
+  EXPECT_EQ(mm->List()[0].n_ctx, 64u);
+  EXPECT_EQ(s.kv_cells_total, 64u);
+  EXPECT_EQ(s.kv_cells_used, 0u);
+  EXPECT_EQ(s.running, 0u);
+  EXPECT_EQ(s.loading, 0u);
+  std::optional<ModelUse> use(std::in_place, **m);
+  s = mm->Stats();
+  EXPECT_EQ(s.running, 1u);
+  EXPECT_EQ(s.kv_cells_used, 64u);  // a running sequence holds its whole slab
+  // A second request waits for the model: counted as queued until the first one ends.
+  std::thread second([&] { ModelUse other(**m); });
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (mm->Stats().queued == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(mm->Stats().queued, 1u);
+  use.reset();
+  second.join();
+  s = mm->Stats();
+  EXPECT_EQ(s.queued, 0u);
+  EXPECT_EQ(s.running, 0u);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 // Thread-safety: thread-safe. Generation on one model is serialized by LoadedModel::mu; different
 // models run in parallel. The clock is injected so tests control time.
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -37,7 +38,7 @@ struct ModelManagerOptions {
   SteadyClock clock;                      // default: std::chrono::steady_clock::now
 };
 
-// A loaded model. Hold `mu` while using `context`.
+// A loaded model. Hold `mu` while using `context` (ModelUse does that and counts the request).
 struct LoadedModel {
   std::string id;
   std::filesystem::path path;
@@ -45,13 +46,50 @@ struct LoadedModel {
   std::mutex mu;
   std::unique_ptr<engine::Context> context;  // guarded by mu
   uint64_t bytes = 0;                        // weights + KV cache
+  uint32_t n_ctx = 0;                        // positions per sequence of `context` (immutable)
+  uint32_t n_seq = 1;                        // sequences of `context` (immutable)
+  std::atomic<uint32_t> waiting{0};          // requests waiting for mu (ModelUse)
+  std::atomic<uint32_t> running{0};          // requests holding mu (ModelUse)
+};
+
+// One request's exclusive use of a loaded model's context: the constructor waits for `mu`
+// (counted in LoadedModel::waiting meanwhile), then counts in LoadedModel::running until
+// destruction. `model` must outlive the ModelUse. Not copyable or movable.
+class ModelUse {
+ public:
+  explicit ModelUse(LoadedModel& model);
+  ~ModelUse();
+  ModelUse(const ModelUse&) = delete;
+  ModelUse& operator=(const ModelUse&) = delete;
+
+ private:
+  LoadedModel& model_;
+  std::unique_lock<std::mutex> lock_;
 };
 
 struct LoadedModelInfo {
   std::string id;
   std::filesystem::path path;
   uint64_t bytes = 0;
+  uint32_t n_ctx = 0;
   std::chrono::steady_clock::time_point expires;
+};
+
+// A snapshot of what the manager serves, for /metrics and /health. Today generation on a model
+// is one request at a time behind LoadedModel::mu and each sequence owns a contiguous KV slab,
+// so: `queued` = requests waiting for a model's mutex, `running` = requests holding one, and a
+// KV "block" is a whole sequence slab (`kv_cells_used` = n_ctx of every sequence in use). With
+// a scheduler and paged KV these become its queue, its running sequences and its paged blocks.
+struct ServingStats {
+  uint32_t queued = 0;
+  uint32_t running = 0;
+  uint64_t kv_cells_total = 0;   // KV positions of all loaded models (n_ctx * n_seq each)
+  uint64_t kv_cells_used = 0;    // positions reserved by running sequences
+  uint64_t prefix_lookups = 0;   // prompt-prefix cache lookups (no prefix cache yet: 0)
+  uint64_t prefix_hits = 0;
+  uint32_t loaded_models = 0;
+  uint64_t loaded_bytes = 0;     // weights + KV of the loaded models
+  uint32_t loading = 0;          // model loads in progress
 };
 
 // Maps a model id to its file: kNotFound when the id is unknown or not downloaded (the message
@@ -79,6 +117,7 @@ class ModelManager {
 
   std::vector<LoadedModelInfo> List() const;
   bool IsLoaded(const std::string& id) const;
+  ServingStats Stats() const;
 
  private:
   struct Entry {
@@ -97,6 +136,7 @@ class ModelManager {
   mutable std::mutex mu_;
   std::vector<Entry> entries_;  // guarded by mu_
   std::mutex load_mu_;          // one load at a time (loads are I/O + allocation heavy)
+  std::atomic<uint32_t> loading_{0};  // Acquire calls loading a model now
 };
 
 }  // namespace foundry::runtime

@@ -6,7 +6,10 @@
 // /openai/models, /openai/loadedmodels, /models/loaded, /openai/load/{id}, /models/load/{id},
 // /openai/unload/{id}, /models/unload/{id}, /openai/unloadall, /foundry/list; POST
 // /openai/download (Foundry's progress stream), /v1/completions, /v1/chat/completions (with tool
-// calling, docs/tool-calling.md), /v1/chat/completions/tokenizer/encode/count.
+// calling, docs/tool-calling.md), /v1/chat/completions/tokenizer/encode/count; Ollama's API
+// (GET|HEAD /, /api/generate, /api/chat, /api/tags, /api/show, /api/ps, /api/pull, /api/delete,
+// /api/copy, /api/version, /api/embed; docs/ollama-api.md); GET /metrics (Prometheus text,
+// docs/observability.md). Every request also writes one JSON log line (ServerOptions::log).
 // Errors use OpenAI's shape {"error": {"message", "type", "param", "code"}} with the status code
 // from one table (HttpStatusFor).
 //
@@ -20,7 +23,9 @@
 #include <vector>
 
 #include "foundry/core/status.h"
+#include "foundry/runtime/catalog.h"
 #include "foundry/runtime/downloader.h"
+#include "foundry/runtime/model_cache.h"
 #include "foundry/runtime/model_manager.h"
 
 namespace foundry::service {
@@ -40,6 +45,21 @@ struct ServerOptions {
   size_t http_threads = 8;
   std::filesystem::path model_dir;       // reported by /openai/status (modelDirPath)
   std::chrono::seconds sweep_interval{5};  // how often idle models past their TTL are unloaded
+  std::string version = "0.1.0";         // reported by /api/version
+  // Receives one structured (JSON) log line per request, without a newline; unset: none.
+  std::function<void(const std::string& line)> log;
+};
+
+// The model store behind Ollama's model routes: /api/tags and /api/show list and describe the
+// cache, /api/pull downloads from the catalog, /api/delete and /api/copy change the cache, and
+// model names in requests are looked up in it. Borrowed: each must outlive the server. A null
+// cache leaves names as given and /api/tags empty; null catalog or downloader make /api/pull
+// answer 501.
+struct ModelStoreRefs {
+  const runtime::Catalog* catalog = nullptr;
+  const runtime::ModelCache* cache = nullptr;
+  const runtime::Downloader* downloader = nullptr;
+  runtime::HardwareInfo hw;
 };
 
 // One download the service can run for POST /openai/download (see PrepareDownload below).
@@ -60,6 +80,7 @@ struct ServiceHooks {
   // alias) to a job. kNotFound: the catalog does not know it. Unset: /openai/download answers
   // 501.
   std::function<Result<DownloadJob>(const std::string& name)> prepare_download;
+  ModelStoreRefs store;
 };
 
 int HttpStatusFor(const Status& status);
