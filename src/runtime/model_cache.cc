@@ -1,7 +1,11 @@
 #include "foundry/runtime/model_cache.h"
 
 #include <algorithm>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <system_error>
 
 #include "runtime/catalog_ascii.h"
@@ -32,6 +36,27 @@ bool IsInside(const fs::path& p, const fs::path& root) {
   fs::path rel = p.lexically_normal().lexically_relative(root.lexically_normal());
   if (rel.empty()) return false;
   return *rel.begin() != "..";
+}
+
+// The alias a BYO folder gives its model: `inference_model.json` next to the .gguf, as Foundry
+// Local's own model folders carry it, with a string "Name" (and, when the folder holds several
+// .gguf files, a string "File" naming the one it is for). Empty when there is none or it is
+// malformed (a BYO model then keeps only its file-name id).
+std::string FolderAlias(const fs::path& dir, const fs::path& gguf, int ggufs_in_dir) {
+  std::ifstream in(dir / "inference_model.json", std::ios::binary);
+  if (!in) return "";
+  std::stringstream text;
+  text << in.rdbuf();
+  const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("Name") || !j["Name"].is_string()) return "";
+  const std::string name = j["Name"];
+  if (name.empty() || name.size() > 256) return "";
+  if (j.contains("File")) {
+    if (!j["File"].is_string() || j["File"].get<std::string>() != gguf.filename().string()) return "";
+  } else if (ggufs_in_dir != 1) {
+    return "";
+  }
+  return name;
 }
 
 }  // namespace
@@ -74,6 +99,9 @@ Result<std::vector<CachedModel>> ModelCache::List() const {
     byo.push_back({.id = p.stem().string(), .path = p, .size_bytes = FileSize(p)});
   }
   std::sort(byo.begin(), byo.end(), [](const CachedModel& a, const CachedModel& b) { return a.path < b.path; });
+  std::map<fs::path, int> per_dir;
+  for (const CachedModel& m : byo) ++per_dir[m.path.parent_path()];
+  for (CachedModel& m : byo) m.alias = FolderAlias(m.path.parent_path(), m.path, per_dir[m.path.parent_path()]);
   out.insert(out.end(), std::make_move_iterator(byo.begin()), std::make_move_iterator(byo.end()));
   return out;
 }
@@ -97,7 +125,11 @@ Result<CachedModel> ModelCache::Find(std::string_view name, const HardwareInfo& 
     if (best) return *best;
   }
 
-  // 3. Alias: catalog models are listed in the catalog's priority order.
+  // 3. The alias a BYO folder gives its model (the user's own naming wins over the catalog's).
+  for (const CachedModel& m : cached)
+    if (!m.catalog_model && !m.alias.empty() && AsciiIEquals(m.alias, name)) return m;
+
+  // 4. Catalog alias: catalog models are listed in the catalog's priority order.
   bool alias_cached = false;
   for (const CachedModel& m : cached) {
     if (!m.catalog_model || !AsciiIEquals(m.alias, name)) continue;

@@ -139,6 +139,49 @@ TEST_F(ModelCacheTest, FindByIdAliasAndIdWithoutVersion) {
   EXPECT_EQ(byo->path, root_ / "byo" / "My-Model.gguf");
 }
 
+// A BYO folder names its model with inference_model.json {"Name": ...} (Foundry Local's own
+// marker file); with several .gguf files in the folder, "File" says which one. Malformed or
+// ambiguous files give no alias, never an error.
+TEST_F(ModelCacheTest, ByoFolderGivesItsModelAnAlias) {
+  ModelCache cache(root_, &*catalog_);
+  WriteFile(cache.PathFor(Model("toy-chat-generic-cpu:1")), 100);
+  WriteFile(root_ / "mine" / "llama-3.2-1b-q4.gguf", 10);
+  std::ofstream(root_ / "mine" / "inference_model.json") << R"({"Name": "my-llama", "PromptTemplate": null})";
+  WriteFile(root_ / "two" / "a.gguf", 10);
+  WriteFile(root_ / "two" / "b.gguf", 10);
+  std::ofstream(root_ / "two" / "inference_model.json") << R"({"Name": "bee", "File": "b.gguf"})";
+  WriteFile(root_ / "ambiguous" / "c.gguf", 10);
+  WriteFile(root_ / "ambiguous" / "d.gguf", 10);
+  std::ofstream(root_ / "ambiguous" / "inference_model.json") << R"({"Name": "which"})";
+  WriteFile(root_ / "bad" / "e.gguf", 10);
+  std::ofstream(root_ / "bad" / "inference_model.json") << R"({"Name": 42)";
+  WriteFile(root_ / "shadow" / "f.gguf", 10);
+  std::ofstream(root_ / "shadow" / "inference_model.json") << R"({"Name": "toy"})";
+
+  auto mine = cache.Find("My-Llama", kCpuOnly);
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  EXPECT_EQ(mine->id, "llama-3.2-1b-q4");  // the id stays the file name
+  EXPECT_EQ(mine->alias, "my-llama");
+  auto by_id = cache.Find("llama-3.2-1b-q4", kCpuOnly);
+  ASSERT_TRUE(by_id.ok());
+  EXPECT_EQ(by_id->path, mine->path);
+  auto bee = cache.Find("bee", kCpuOnly);
+  ASSERT_TRUE(bee.ok());
+  EXPECT_EQ(bee->path, root_ / "two" / "b.gguf");
+  EXPECT_EQ(cache.Find("which", kCpuOnly).status().code(), StatusCode::kNotFound);
+  auto list = cache.List();
+  ASSERT_TRUE(list.ok());
+  for (const CachedModel& m : *list) {
+    if (m.path.filename() == "a.gguf" || m.path.filename() == "c.gguf" || m.path.filename() == "e.gguf") {
+      EXPECT_EQ(m.alias, "") << m.path;
+    }
+  }
+  // The user's own naming wins over a catalog alias.
+  auto shadow = cache.Find("toy", kCpuOnly);
+  ASSERT_TRUE(shadow.ok());
+  EXPECT_EQ(shadow->path, root_ / "shadow" / "f.gguf");
+}
+
 TEST_F(ModelCacheTest, FindSaysWhenACatalogModelIsNotDownloaded) {
   ModelCache cache(root_, &*catalog_);
   WriteFile(cache.PathFor(Model("other-generic-cpu:1")).string() + ".partial", 50);

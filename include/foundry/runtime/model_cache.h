@@ -22,7 +22,9 @@
 //   1. a cached catalog model ID, then a BYO ID (the first in path order if two BYO files share
 //      a name);
 //   2. a catalog ID without ":<version>" -> the highest cached version;
-//   3. a catalog alias -> the cached variant Catalog::Resolve's order prefers among those `hw`
+//   3. the alias of a BYO model: an `inference_model.json` in its folder with {"Name": alias}
+//      (plus "File": "<file>.gguf" when the folder holds several .gguf files);
+//   4. a catalog alias -> the cached variant Catalog::Resolve's order prefers among those `hw`
 //      can run.
 //
 // Thread-safety: thread-compatible object, but every method re-reads the disk, so two caches
@@ -41,7 +43,8 @@ namespace foundry::runtime {
 
 struct CachedModel {
   std::string id;              // catalog model ID, or the BYO file name without ".gguf"
-  std::string alias;           // the catalog alias; empty for BYO models
+  std::string alias;           // the catalog alias; for a BYO model the "Name" of an
+                               // inference_model.json in its folder, else empty
   std::filesystem::path path;  // the .gguf file
   uint64_t size_bytes = 0;
   const CatalogModel* catalog_model = nullptr;  // borrowed from the Catalog; null for BYO
