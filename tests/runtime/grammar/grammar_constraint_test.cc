@@ -126,6 +126,30 @@ TEST_F(GrammarConstraintTest, BudgetForcesTheShortestCompletion) {
   EXPECT_TRUE(Bit(*m2, tokenizer_->Encode("def", {.add_special = false})[0]));
 }
 
+// Regression: where the output may end and no further token fits the budget, only EOG is
+// allowed (it used to fall back to the whole grammar mask, so parallel tool calls could start
+// a call that max_tokens then cut).
+TEST_F(GrammarConstraintTest, BudgetEndsAnAcceptingOutputWhenNothingElseFits) {
+  auto g = G(R"(root ::= "x" (";" "0123456789")*)");
+  GrammarConstraint c(g, *vocab_);
+  ASSERT_TRUE(c.Accept(tokenizer_->Encode("x", {.add_special = false})[0]).ok());
+  ASSERT_TRUE(c.IsAccepting());
+  const engine::TokenId semi = tokenizer_->Encode(";", {.add_special = false})[0];
+  auto wide = c.ComputeMask(0);  // no budget: another item may start
+  ASSERT_TRUE(wide.ok());
+  EXPECT_TRUE(Bit(*wide, semi));
+  auto tight = c.ComputeMask(5);  // ";" + 10 digits cannot fit in 4 more tokens
+  ASSERT_TRUE(tight.ok());
+  for (engine::TokenId t = 0; t < (*vocab_)->n_vocab(); ++t)
+    if (Bit(*tight, t)) {
+      EXPECT_TRUE((*vocab_)->is_eog(t)) << t << " '" << (*vocab_)->bytes(t) << "'";
+    }
+  EXPECT_TRUE(Bit(*tight, (*vocab_)->eog_tokens()[0]));
+  auto roomy = c.ComputeMask(12);  // it fits again (from the cache)
+  ASSERT_TRUE(roomy.ok());
+  EXPECT_TRUE(Bit(*roomy, semi));
+}
+
 TEST_F(GrammarConstraintTest, EogOnlyWhereTheGrammarCanEnd) {
   auto g = G(R"(root ::= "a" "b"?)");
   GrammarConstraint c(g, *vocab_);
