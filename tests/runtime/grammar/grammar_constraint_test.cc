@@ -80,6 +80,30 @@ TEST_F(GrammarConstraintTest, TrieHoldsEveryTextToken) {
   for (engine::TokenId t : v.eog_tokens()) EXPECT_TRUE(v.bytes(t).empty());
 }
 
+// A control token passed as text (a tool-call marker the generator streams as text) takes part
+// with its text, so a grammar literal can be produced by that single token.
+TEST_F(GrammarConstraintTest, ControlTokensAsTextTakePart) {
+  const auto ids = tokenizer_->Encode("<|im_start|>", {.add_special = false, .parse_special = true});
+  ASSERT_EQ(ids.size(), 1u);
+  const engine::TokenId marker = ids[0];
+  ASSERT_EQ(tokenizer_->token_type(marker), engine::TokenType::kControl);
+  EXPECT_EQ((*vocab_)->bytes(marker), "");  // not by default
+  auto v = TokenVocabulary::Build(*tokenizer_, std::span(&marker, 1));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ((*v)->bytes(marker), "<|im_start|>");
+  GrammarConstraint c(G(R"(root ::= "<|im_start|>" "x")"), *v);
+  auto m = c.ComputeMask(0);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(Bit(*m, marker));
+  ASSERT_TRUE(c.Accept(marker).ok());
+  EXPECT_EQ(c.MinBytesToAccept(), 1u);
+  GrammarConstraint plain(G(R"(root ::= "<|im_start|>" "x")"), *vocab_);
+  m = plain.ComputeMask(0);
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(Bit(*m, marker));
+  EXPECT_EQ(plain.Accept(marker).code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(GrammarConstraintTest, MaskMatchesBruteForce) {
   auto json = std::make_shared<const Grammar>(JsonObjectGrammar());
   ExpectMaskIsExact(json, "");
