@@ -114,7 +114,7 @@ Result<GenerateResult> Generate(engine::Context& ctx, std::string_view prompt,
   if (options.grammar) {
     std::shared_ptr<const grammar::TokenVocabulary> vocab = options.grammar_vocabulary;
     if (!vocab) {
-      FOUNDRY_ASSIGN_OR_RETURN(vocab, grammar::TokenVocabulary::Build(tok));
+      FOUNDRY_ASSIGN_OR_RETURN(vocab, grammar::TokenVocabulary::Build(tok, options.keep_special));
     }
     if (vocab->n_vocab() != tok.n_vocab())
       return Status::InvalidArgument("grammar_vocabulary was built for another vocabulary");

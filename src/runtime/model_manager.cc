@@ -17,6 +17,20 @@ ModelManager::ModelManager(const engine::kernels::KernelTable& kernels, ThreadPo
                            ModelResolver resolver, ModelManagerOptions options)
     : kernels_(kernels), pool_(pool), resolver_(std::move(resolver)), options_(std::move(options)) {}
 
+Result<std::shared_ptr<const grammar::TokenVocabulary>> LoadedModel::GrammarVocabulary(
+    std::span<const engine::TokenId> keep_special) {
+  std::vector<engine::TokenId> key(keep_special.begin(), keep_special.end());
+  std::sort(key.begin(), key.end());
+  key.erase(std::unique(key.begin(), key.end()), key.end());
+  std::lock_guard<std::mutex> lock(vocab_mu_);
+  auto it = vocabs_.find(key);
+  if (it != vocabs_.end()) return it->second;
+  FOUNDRY_ASSIGN_OR_RETURN(std::shared_ptr<const grammar::TokenVocabulary> vocab,
+                           grammar::TokenVocabulary::Build(model->tokenizer(), key));
+  vocabs_.emplace(std::move(key), vocab);
+  return vocab;
+}
+
 std::chrono::steady_clock::time_point ModelManager::Now() const {
   return options_.clock ? options_.clock() : std::chrono::steady_clock::now();
 }

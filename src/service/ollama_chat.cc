@@ -94,6 +94,12 @@ struct Job {
 
 // Runs the generation, streamed (NDJSON) or not, then applies keep_alive 0.
 void Serve(Job job, Shape shape, bool stream, httplib::Response& res) {
+  // A grammar (format) uses the model's cached token trie, with the tool-call markers as text.
+  if (job.gen.grammar && !job.gen.grammar_vocabulary) {
+    auto vocab = job.model->GrammarVocabulary(job.gen.keep_special);
+    if (!vocab.ok()) return SendOllamaError(res, vocab.status());
+    job.gen.grammar_vocabulary = *vocab;
+  }
   auto head = [name = job.name] { return json{{"model", name}, {"created_at", Now()}}; };
   auto merge = [](json a, const json& b) {
     for (const auto& [k, v] : b.items()) a[k] = v;
@@ -274,7 +280,7 @@ void HandleOllamaChat(const OllamaContext& ctx, const httplib::Request& req, htt
   job.gen = c->gen;
   job.gen.encode = PromptEncoding(model, job.prompt);
   job.gen.keep_special = chat->keep_special;
-  if (Status st = ApplyToolChoiceConstraint(*tools, chat->format, &job.gen); !st.ok())
+  if (Status st = ApplyToolChoiceConstraint(*tools, chat->format, &job.gen, &param); !st.ok())
     return SendOllamaError(res, st);
 
   auto shaper = std::make_shared<OllamaChatShaper>(

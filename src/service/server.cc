@@ -19,6 +19,7 @@
 #include "service/ollama_api.h"
 #include "service/ollama_params.h"
 #include "service/openai_params.h"
+#include "service/response_format.h"
 #include "service/tool_request.h"
 
 namespace foundry::service {
@@ -352,8 +353,13 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
   auto opts = ParseRequestOptions(b);
   if (!opts.ok()) return SendError(res, opts.status());
   std::string param;
-  auto tools = ParseToolRequest(b, &param);
+  // The body again with its key order kept: tool and response schemas keep their property
+  // order (it is the order the constrained output writes them in).
+  const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(req.body, nullptr, false);
+  auto tools = ParseToolRequest(ordered, &param);
   if (!tools.ok()) return SendError(res, tools.status(), param.c_str());
+  auto response_grammar = ParseResponseFormat(ordered, &param);
+  if (!response_grammar.ok()) return SendError(res, response_grammar.status(), param.c_str());
   const char* bad_param = nullptr;
   auto logprobs = ParseChatLogprobs(b, &bad_param);
   if (!logprobs.ok()) return SendError(res, logprobs.status(), bad_param);
@@ -371,8 +377,16 @@ void Server::Impl::ChatCompletions(const httplib::Request& req, httplib::Respons
   if (count_only)
     return SendJson(res, {{"tokenCount", tok.Encode(prompt, opts->gen.encode).size()}});
   opts->gen.keep_special = chat->keep_special;
-  if (Status st = ApplyToolChoiceConstraint(*tools, chat->format, &opts->gen); !st.ok())
-    return SendError(res, st, "tool_choice");
+  // tool_choice required / a named function wins over response_format; under auto the
+  // response_format grammar shapes the reply, which then holds no call (docs/tool-calling.md).
+  if (Status st = ApplyToolChoiceConstraint(*tools, chat->format, &opts->gen, &param); !st.ok())
+    return SendError(res, st, param.c_str());
+  if (!opts->gen.grammar) opts->gen.grammar = *response_grammar;
+  if (opts->gen.grammar) {
+    auto vocab = (*lm)->GrammarVocabulary(opts->gen.keep_special);
+    if (!vocab.ok()) return SendError(res, vocab.status());
+    opts->gen.grammar_vocabulary = *vocab;
+  }
 
   auto shaper = std::make_shared<ChatCompletionShaper>(ChatShapeOptions{
       .id = RandomId("chatcmpl-"), .created = UnixNow(), .model = model_id, .format = chat->format,

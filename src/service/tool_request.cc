@@ -2,6 +2,10 @@
 
 #include <cctype>
 #include <map>
+#include <memory>
+#include <vector>
+
+#include "foundry/runtime/grammar/json_schema.h"
 
 namespace foundry::service {
 namespace {
@@ -21,7 +25,7 @@ bool ValidFunctionName(const std::string& name) {
   return true;
 }
 
-Status CheckTool(const json& tool, const std::string& at, std::string* param) {
+Status CheckTool(const ordered_json& tool, const std::string& at, std::string* param) {
   if (!tool.is_object()) return Invalid(param, at, "Invalid type for '" + at + "': expected an object.");
   if (!tool.contains("type"))
     return Invalid(param, at + ".type", "Missing required parameter: '" + at + ".type'.");
@@ -31,7 +35,7 @@ Status CheckTool(const json& tool, const std::string& at, std::string* param) {
   const std::string fn = at + ".function";
   if (!tool.contains("function"))
     return Invalid(param, fn, "Missing required parameter: '" + fn + "'.");
-  const json& f = tool["function"];
+  const ordered_json& f = tool["function"];
   if (!f.is_object()) return Invalid(param, fn, "Invalid type for '" + fn + "': expected an object.");
   if (!f.contains("name"))
     return Invalid(param, fn + ".name", "Missing required parameter: '" + fn + ".name'.");
@@ -75,7 +79,7 @@ ordered_json ToolRequest::OfferedTools() const {
   return only;
 }
 
-Result<ToolRequest> ParseToolRequest(const json& body, std::string* param) {
+Result<ToolRequest> ParseToolRequest(const ordered_json& body, std::string* param) {
   ToolRequest r;
   if (auto it = body.find("tools"); it != body.end() && !it->is_null()) {
     if (!it->is_array()) return Invalid(param, "tools", "Invalid type for 'tools': expected an array of objects.");
@@ -83,7 +87,7 @@ Result<ToolRequest> ParseToolRequest(const json& body, std::string* param) {
       return Invalid(param, "tools", "Invalid 'tools': array too long. Expected an array with maximum length 128.");
     for (size_t i = 0; i < it->size(); ++i)
       FOUNDRY_RETURN_IF_ERROR(CheckTool((*it)[i], "tools[" + std::to_string(i) + "]", param));
-    if (!it->empty()) r.tools = ordered_json::parse(it->dump());
+    if (!it->empty()) r.tools = *it;
   }
   if (auto it = body.find("tool_choice"); it != body.end() && !it->is_null()) {
     if (it->is_string()) {
@@ -96,7 +100,7 @@ Result<ToolRequest> ParseToolRequest(const json& body, std::string* param) {
                        "Invalid value for 'tool_choice': expected 'none', 'auto', 'required' or an "
                        "object naming a function.");
     } else if (it->is_object()) {
-      const json& f = it->value("function", json());
+      const ordered_json f = it->value("function", ordered_json());
       if (it->value("type", "") != "function" || !f.is_object() || !f.contains("name") ||
           !f["name"].is_string())
         return Invalid(param, "tool_choice",
@@ -180,12 +184,74 @@ Result<ordered_json> TemplateMessages(const json& messages, std::string* param) 
   return out;
 }
 
+namespace {
+
+// How one call is written in `format`: what comes before the arguments JSON (with the name),
+// what follows it, and what goes between parallel calls. These are the exact forms the
+// tool-call parser reads (and the templates render in the history); formats whose calls live
+// in a JSON array write one block per call, which the parser reads as consecutive calls.
+struct CallMarkup {
+  std::string prefix, suffix, separator;
+};
+
+CallMarkup MarkupFor(runtime::chat::ToolCallFormat format, const std::string& name) {
+  using runtime::chat::ToolCallFormat;
+  const std::string head = "{\"name\": \"" + name + "\", ";
+  switch (format) {
+    case ToolCallFormat::kHermes:
+      return {"<tool_call>\n" + head + "\"arguments\": ", "}\n</tool_call>", "\n"};
+    case ToolCallFormat::kLlama3:
+      return {head + "\"parameters\": ", "}", "; "};
+    case ToolCallFormat::kPhi4:
+      return {"<|tool_call|>[" + head + "\"arguments\": ", "}]<|/tool_call|>", ""};
+    case ToolCallFormat::kMistral:
+      return {"[TOOL_CALLS][" + head + "\"arguments\": ", "}]", ""};
+    case ToolCallFormat::kGeneric:
+    case ToolCallFormat::kNone:
+      break;
+  }
+  return {head + "\"arguments\": ", "}", "; "};
+}
+
+}  // namespace
+
 Status ApplyToolChoiceConstraint(const ToolRequest& request, runtime::chat::ToolCallFormat format,
-                                 runtime::GenerateOptions* gen) {
-  // No grammar engine yet: required / named rely on the prompt (see the header).
-  (void)request;
-  (void)format;
-  (void)gen;
+                                 runtime::GenerateOptions* gen, std::string* param) {
+  namespace grammar = runtime::grammar;
+  if (request.choice != ToolChoice::kRequired && request.choice != ToolChoice::kNamed) return Status::Ok();
+  if (format == runtime::chat::ToolCallFormat::kNone) {
+    *param = "tool_choice";
+    return Status::InvalidArgument("the model has no tool-call format to enforce 'tool_choice' with");
+  }
+  std::vector<grammar::ToolCallGrammarSpec> specs;
+  std::string separator;
+  for (size_t i = 0; i < request.tools.size(); ++i) {
+    const ordered_json& f = request.tools[i]["function"];
+    const std::string name = f["name"].get<std::string>();
+    if (request.choice == ToolChoice::kNamed && name != request.named) continue;
+    CallMarkup markup = MarkupFor(format, name);
+    ordered_json parameters = f.value("parameters", ordered_json());
+    if (parameters.is_object() && parameters.empty()) parameters = nullptr;  // {}: any object
+    if (!parameters.is_null()) {
+      // Compiled alone first so that a refused schema names its tool.
+      Result<std::string> check = grammar::JsonSchemaToGbnf(parameters);
+      if (!check.ok()) {
+        *param = "tools[" + std::to_string(i) + "].function.parameters";
+        return Status::InvalidArgument("Invalid schema for function '" + name + "': " + check.status().message());
+      }
+    }
+    specs.push_back({.prefix = std::move(markup.prefix), .parameters = std::move(parameters),
+                     .suffix = std::move(markup.suffix)});
+    separator = std::move(markup.separator);
+  }
+  const bool multiple = request.choice == ToolChoice::kRequired && request.parallel;
+  Result<grammar::Grammar> g = grammar::CompileToolCallGrammar(
+      specs, {.allow_multiple = multiple, .separator = separator, .max_calls = kMaxParallelToolCalls});
+  if (!g.ok()) {
+    *param = "tools";
+    return Status::InvalidArgument(g.status().message());
+  }
+  gen->grammar = std::make_shared<const grammar::Grammar>(std::move(g).value());
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 // what chat templates expect. Internal to the service; docs/tool-calling.md describes the
 // behaviour.
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -30,8 +31,9 @@ struct ToolRequest {
 };
 
 // Validates tools / tool_choice / parallel_tool_calls. kInvalidArgument with OpenAI's wording;
-// *param names the offending field (e.g. "tools[1].function.name").
-Result<ToolRequest> ParseToolRequest(const nlohmann::json& body, std::string* param);
+// *param names the offending field (e.g. "tools[1].function.name"). `body` is the request
+// parsed with its key order kept (ordered_json), so the tools keep their property order.
+Result<ToolRequest> ParseToolRequest(const nlohmann::ordered_json& body, std::string* param);
 
 // The request's messages as template input: text content parts joined; assistant tool_calls
 // checked and their JSON-string arguments parsed into objects (as Hugging Face templates
@@ -40,11 +42,23 @@ Result<ToolRequest> ParseToolRequest(const nlohmann::json& body, std::string* pa
 // kInvalidArgument with *param naming the field (e.g. "messages[2].tool_call_id").
 Result<nlohmann::ordered_json> TemplateMessages(const nlohmann::json& messages, std::string* param);
 
-// Where a grammar will force the output of tool_choice "required" or a named function into the
-// model's call format. Today it changes nothing: those choices work by prompting (the tools, or
-// only the named tool, are rendered into the prompt) and parsing; a reply without a call comes
-// back as text. The grammar engine plugs in here by adding its constraint to *gen.
+// Calls at most under tool_choice "required" with parallel_tool_calls (bounds a model that
+// would never stop calling).
+inline constexpr uint32_t kMaxParallelToolCalls = 8;
+
+// Enforces tool_choice "required" and a named function with a grammar (gen->grammar), written
+// in the exact markup of `format` (e.g. Hermes `<tool_call>\n{"name": "f", "arguments": {...}}\n
+// </tool_call>`), so that any model, even a random one, replies with a call the tool-call
+// parser reads and whose arguments validate against the tool's parameters schema:
+//  - "required": one call of any offered tool; with parallel_tool_calls, 1 to
+//    kMaxParallelToolCalls calls in a row;
+//  - a named function: exactly one call of that function.
+// Tools without parameters (or with {}) take any JSON object. none / auto: nothing changes.
+// kInvalidArgument with *param set: a parameters schema the JSON Schema compiler refuses
+// ("tools[i].function.parameters", with the compiler's message naming pointer and keyword),
+// or no tool-call format (format kNone: "tool_choice"). The caller provides
+// gen->grammar_vocabulary (built with gen->keep_special, so marker tokens count as text).
 Status ApplyToolChoiceConstraint(const ToolRequest& request, runtime::chat::ToolCallFormat format,
-                                 runtime::GenerateOptions* gen);
+                                 runtime::GenerateOptions* gen, std::string* param);
 
 }  // namespace foundry::service

@@ -50,7 +50,9 @@ struct GenerateOptions {
   std::shared_ptr<const grammar::Grammar> grammar;
   // The model's token trie for `grammar`; built per call when null (about 0.1-0.3 s for a
   // 150k vocabulary), so callers that generate often should build it once
-  // (TokenVocabulary::Build) and pass it here. REQUIRES built from this model's tokenizer.
+  // (TokenVocabulary::Build, or LoadedModel::GrammarVocabulary) and pass it here. REQUIRES
+  // built from this model's tokenizer with `keep_special` as its as_text tokens (so that a
+  // kept marker token counts as its text for the grammar, as it does in the output).
   std::shared_ptr<const grammar::TokenVocabulary> grammar_vocabulary;
 };
 

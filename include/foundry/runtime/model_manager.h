@@ -15,8 +15,10 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@
 #include "foundry/engine/context.h"
 #include "foundry/engine/kernels/kernels.h"
 #include "foundry/engine/model.h"
+#include "foundry/runtime/grammar/token_vocabulary.h"
 
 namespace foundry::runtime {
 
@@ -50,6 +53,19 @@ struct LoadedModel {
   uint32_t n_seq = 1;                        // sequences of `context` (immutable)
   std::atomic<uint32_t> waiting{0};          // requests waiting for mu (ModelUse)
   std::atomic<uint32_t> running{0};          // requests holding mu (ModelUse)
+
+  // The model's token trie for constrained decoding (GenerateOptions::grammar_vocabulary)
+  // with `keep_special` as its text tokens: built on the first call for each distinct
+  // keep_special set (0.05-0.3 s) and kept while the model is loaded. Thread-safe (a second
+  // caller waits for the build); does not need `mu`. Errors as TokenVocabulary::Build.
+  Result<std::shared_ptr<const grammar::TokenVocabulary>> GrammarVocabulary(
+      std::span<const engine::TokenId> keep_special);
+
+ private:
+  std::mutex vocab_mu_;
+  // keep_special (sorted) -> trie; guarded by vocab_mu_. A model has one or two entries (plain,
+  // and with its tool-call markers).
+  std::map<std::vector<engine::TokenId>, std::shared_ptr<const grammar::TokenVocabulary>> vocabs_;
 };
 
 // One request's exclusive use of a loaded model's context: the constructor waits for `mu`

@@ -91,7 +91,11 @@ Result<std::span<const uint64_t>> GrammarConstraint::ComputeMask(int64_t budget_
     std::vector<uint64_t> all;
     FOUNDRY_RETURN_IF_ERROR(Walk(budget_after, &all, &scratch_, &max_need));
     const bool budget_binds = budget_after >= 0 && max_need > budget_after;
-    mask_ = budget_binds && AnyBit(scratch_) ? scratch_ : all;
+    // Where the output may end here, ending (EOG, added below) always fits the budget: then
+    // the in-budget mask holds even with no other token in it. Only where nothing fits at all
+    // does the plain grammar mask take over.
+    const bool can_end = matcher_.IsAccepting(s);
+    mask_ = budget_binds && (can_end || AnyBit(scratch_)) ? scratch_ : all;
     if (options_.cache_masks) {
       if (cache_.size() >= kMaxCachedMasks) cache_.clear();
       cache_[s] = CachedMask{std::move(all), max_need};

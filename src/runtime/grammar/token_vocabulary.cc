@@ -10,7 +10,8 @@ std::string_view TokenVocabulary::bytes(engine::TokenId id) const {
   return std::string_view(bytes_pool_).substr(bytes_off_[size_t(id)], bytes_off_[size_t(id) + 1] - bytes_off_[size_t(id)]);
 }
 
-Result<std::shared_ptr<const TokenVocabulary>> TokenVocabulary::Build(const engine::Tokenizer& tokenizer) {
+Result<std::shared_ptr<const TokenVocabulary>> TokenVocabulary::Build(const engine::Tokenizer& tokenizer,
+                                                                      std::span<const engine::TokenId> as_text) {
   try {
     auto v = std::make_shared<TokenVocabulary>();
     const int32_t n = tokenizer.n_vocab();
@@ -25,7 +26,8 @@ Result<std::shared_ptr<const TokenVocabulary>> TokenVocabulary::Build(const engi
         v->is_eog_[size_t(id)] = true;
         v->eog_.push_back(id);
       } else {
-        std::string piece = tokenizer.TokenToPiece(id, /*special=*/false);
+        const bool text = std::find(as_text.begin(), as_text.end(), id) != as_text.end();
+        std::string piece = tokenizer.TokenToPiece(id, /*special=*/text);
         if (!piece.empty()) {
           v->bytes_pool_ += piece;
           order.push_back(id);

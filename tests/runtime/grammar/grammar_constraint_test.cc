@@ -80,6 +80,30 @@ TEST_F(GrammarConstraintTest, TrieHoldsEveryTextToken) {
   for (engine::TokenId t : v.eog_tokens()) EXPECT_TRUE(v.bytes(t).empty());
 }
 
+// A control token passed as text (a tool-call marker the generator streams as text) takes part
+// with its text, so a grammar literal can be produced by that single token.
+TEST_F(GrammarConstraintTest, ControlTokensAsTextTakePart) {
+  const auto ids = tokenizer_->Encode("<|im_start|>", {.add_special = false, .parse_special = true});
+  ASSERT_EQ(ids.size(), 1u);
+  const engine::TokenId marker = ids[0];
+  ASSERT_EQ(tokenizer_->token_type(marker), engine::TokenType::kControl);
+  EXPECT_EQ((*vocab_)->bytes(marker), "");  // not by default
+  auto v = TokenVocabulary::Build(*tokenizer_, std::span(&marker, 1));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ((*v)->bytes(marker), "<|im_start|>");
+  GrammarConstraint c(G(R"(root ::= "<|im_start|>" "x")"), *v);
+  auto m = c.ComputeMask(0);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(Bit(*m, marker));
+  ASSERT_TRUE(c.Accept(marker).ok());
+  EXPECT_EQ(c.MinBytesToAccept(), 1u);
+  GrammarConstraint plain(G(R"(root ::= "<|im_start|>" "x")"), *vocab_);
+  m = plain.ComputeMask(0);
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(Bit(*m, marker));
+  EXPECT_EQ(plain.Accept(marker).code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(GrammarConstraintTest, MaskMatchesBruteForce) {
   auto json = std::make_shared<const Grammar>(JsonObjectGrammar());
   ExpectMaskIsExact(json, "");
@@ -124,6 +148,30 @@ TEST_F(GrammarConstraintTest, BudgetForcesTheShortestCompletion) {
   auto m2 = d.ComputeMask(2);
   ASSERT_TRUE(m2.ok());
   EXPECT_TRUE(Bit(*m2, tokenizer_->Encode("def", {.add_special = false})[0]));
+}
+
+// Regression: where the output may end and no further token fits the budget, only EOG is
+// allowed (it used to fall back to the whole grammar mask, so parallel tool calls could start
+// a call that max_tokens then cut).
+TEST_F(GrammarConstraintTest, BudgetEndsAnAcceptingOutputWhenNothingElseFits) {
+  auto g = G(R"(root ::= "x" (";" "0123456789")*)");
+  GrammarConstraint c(g, *vocab_);
+  ASSERT_TRUE(c.Accept(tokenizer_->Encode("x", {.add_special = false})[0]).ok());
+  ASSERT_TRUE(c.IsAccepting());
+  const engine::TokenId semi = tokenizer_->Encode(";", {.add_special = false})[0];
+  auto wide = c.ComputeMask(0);  // no budget: another item may start
+  ASSERT_TRUE(wide.ok());
+  EXPECT_TRUE(Bit(*wide, semi));
+  auto tight = c.ComputeMask(5);  // ";" + 10 digits cannot fit in 4 more tokens
+  ASSERT_TRUE(tight.ok());
+  for (engine::TokenId t = 0; t < (*vocab_)->n_vocab(); ++t)
+    if (Bit(*tight, t)) {
+      EXPECT_TRUE((*vocab_)->is_eog(t)) << t << " '" << (*vocab_)->bytes(t) << "'";
+    }
+  EXPECT_TRUE(Bit(*tight, (*vocab_)->eog_tokens()[0]));
+  auto roomy = c.ComputeMask(12);  // it fits again (from the cache)
+  ASSERT_TRUE(roomy.ok());
+  EXPECT_TRUE(Bit(*roomy, semi));
 }
 
 TEST_F(GrammarConstraintTest, EogOnlyWhereTheGrammarCanEnd) {

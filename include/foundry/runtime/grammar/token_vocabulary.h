@@ -5,8 +5,10 @@
 //
 // Which tokens take part: every token whose piece (Tokenizer::TokenToPiece with
 // special = false) is non-empty and that is not an end-of-generation token. Control and
-// unknown tokens render as "" and so are never allowed by a grammar; EOG tokens are listed
-// apart (allowed only where the grammar can end).
+// unknown tokens render as "" and so are never allowed by a grammar — except the ones passed
+// as `as_text` (GenerateOptions::keep_special: tool-call markers such as <|tool_call|> that
+// generation streams as text), which take part with their text. EOG tokens are listed apart
+// (allowed only where the grammar can end).
 //
 // The trie is stored in preorder (children in byte order), which is lexicographic order of
 // the token bytes: node i covers nodes [i, subtree_end(i)), its parent is the nearest earlier
@@ -29,9 +31,11 @@ namespace foundry::runtime::grammar {
 
 class TokenVocabulary {
  public:
-  // The tokenizer is only read during the call. kInvalidArgument if it has no tokens;
-  // kResourceExhausted if out of memory.
-  static Result<std::shared_ptr<const TokenVocabulary>> Build(const engine::Tokenizer& tokenizer);
+  // The tokenizer is only read during the call. `as_text`: control tokens that take part with
+  // their text (see above; ids out of range and EOG tokens are ignored). kInvalidArgument if
+  // the tokenizer has no tokens; kResourceExhausted if out of memory.
+  static Result<std::shared_ptr<const TokenVocabulary>> Build(const engine::Tokenizer& tokenizer,
+                                                              std::span<const engine::TokenId> as_text = {});
 
   int32_t n_vocab() const { return n_vocab_; }
   // The bytes a token adds to the output ("" for control/unknown/EOG tokens and ids out of
