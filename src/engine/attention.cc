@@ -24,7 +24,7 @@ void AttentionRef(const Task& t) {
     std::vector<float> s(size_t(hi - lo + 1));
     float mx = -std::numeric_limits<float>::infinity();
     for (int32_t j = lo; j <= hi; ++j) {
-      const float* k = t.k + size_t(j) * t.kv_stride;
+      const float* k = Key(t, j);
       float dot = 0.0f;
       for (int d = 0; d < t.head_dim; ++d) dot += q[d] * k[d];
       s[size_t(j - lo)] = dot * t.scale;
@@ -42,7 +42,7 @@ void AttentionRef(const Task& t) {
     std::fill(out, out + t.head_dim, 0.0f);
     for (int32_t j = lo; j <= hi; ++j) {
       const float p = s[size_t(j - lo)] * inv;
-      const float* v = t.v + size_t(j) * t.kv_stride;
+      const float* v = Value(t, j);
       for (int d = 0; d < t.head_dim; ++d) out[d] += p * v[d];
     }
   }

@@ -7,7 +7,8 @@
 // inline function with external linkage could be merged across units built with different -m
 // flags).
 //
-// Per task: key tiles of kTile = kLanes keys are transposed once into scratch (kt[d][key]) and serve
+// Per task: key tiles of kTile = kLanes keys (aligned to kTile, so inside one KV block) are
+// transposed once into scratch (kt[d][key]) and serve
 // every query row of the task. Rows go in blocks of kRowBlock: the block's scores for a tile are
 // kRowBlock independent Vec accumulators fed by broadcast-FMA over head_dim (independent chains
 // keep the FMA units busy; one chain per row would wait on FMA latency). Then per row: mask,
@@ -143,18 +144,21 @@ void AttentionTiled(const Task& t) {
   std::memset(acc, 0, sizeof(float) * size_t(nr) * size_t(hd));
   std::memset(zero_q, 0, sizeof(float) * size_t(hd));
 
-  for (int32_t j0 = lo; j0 <= hi; j0 += kTile) {
+  // Tiles start at multiples of kTile (keys before a row's lo are masked), so each lies inside
+  // one block of the block table (block_size is a multiple of kMaxTile).
+  for (int32_t j0 = lo - lo % kTile; j0 <= hi; j0 += kTile) {
     const int nk = hi + 1 - j0 < kTile ? hi + 1 - j0 : kTile;
+    const float* ktile = Key(t, j0);
     // Transpose the key tile: kt[d][kk] = K[j0 + kk][d] (zero beyond the last key).
     for (int kk = 0; kk < kTile; ++kk) {
       if (kk < nk) {
-        const float* key = t.k + size_t(j0 + kk) * t.kv_stride;
+        const float* key = ktile + size_t(kk) * t.kv_stride;
         for (int d = 0; d < hd; ++d) kt[d * kTile + kk] = key[d];
       } else {
         for (int d = 0; d < hd; ++d) kt[d * kTile + kk] = 0.0f;
       }
     }
-    const float* vtile = t.v + size_t(j0) * t.kv_stride;
+    const float* vtile = Value(t, j0);
     for (int r0 = 0; r0 < nr; r0 += kRowBlock) {
       const int nb = nr - r0 < kRowBlock ? nr - r0 : kRowBlock;
       bool any = false;

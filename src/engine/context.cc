@@ -19,7 +19,17 @@ Result<std::unique_ptr<Context>> Context::Create(std::shared_ptr<const Model> mo
   if (o.n_ctx == 0) o.n_ctx = std::min<uint32_t>(hp.n_ctx_train, 4096);
   if (o.n_seq == 0 || o.n_seq > 1024) return Status::InvalidArgument("n_seq must be in [1, 1024]");
   if (o.n_ubatch == 0) o.n_ubatch = 512;
-  FOUNDRY_ASSIGN_OR_RETURN(KvCache kv, KvCache::Create(hp, o.n_ctx, o.n_seq));
+  uint32_t n_blocks = o.n_kv_blocks;
+  if (n_blocks == 0 && o.kv_budget_bytes > 0) {
+    const uint64_t b = o.kv_budget_bytes / KvCache::BlockBytes(hp);
+    if (b == 0)
+      return Status::InvalidArgument("KV budget of " + std::to_string(o.kv_budget_bytes) +
+                                     " bytes is smaller than one block of " +
+                                     std::to_string(KvCache::BlockBytes(hp)) + " bytes");
+    if (b > (uint64_t(1) << 31)) return Status::InvalidArgument("KV budget is too large");
+    n_blocks = uint32_t(b);
+  }
+  FOUNDRY_ASSIGN_OR_RETURN(KvCache kv, KvCache::Create(hp, o.n_ctx, o.n_seq, n_blocks));
   return std::unique_ptr<Context>(new Context(std::move(model), kernels, pool, std::move(kv), o));
 }
 
@@ -48,8 +58,26 @@ Status Context::Validate(std::span<const BatchToken> batch) const {
   return Status::Ok();
 }
 
+// Backs every position of the batch with KV blocks, all or nothing. REQUIRES: Validate passed.
+Status Context::ReserveBlocks(std::span<const BatchToken> batch) {
+  std::vector<uint32_t> end(kv_.n_seq(), 0);  // positions each sequence will have; 0 = untouched
+  for (const BatchToken& b : batch) end[b.seq] = std::max(end[b.seq], uint32_t(b.pos) + 1);
+  uint64_t need = 0;
+  for (uint32_t s = 0; s < kv_.n_seq(); ++s)
+    if (end[s] > 0) need += kv_.BlocksNeeded(s, end[s]);
+  if (need > kv_.n_free_blocks())
+    return Status::ResourceExhausted("KV cache is full: the batch needs " + std::to_string(need) +
+                                     " more blocks of " + std::to_string(KvCache::kBlockSize) +
+                                     " positions, " + std::to_string(kv_.n_free_blocks()) + " of " +
+                                     std::to_string(kv_.n_blocks()) + " are free");
+  for (uint32_t s = 0; s < kv_.n_seq(); ++s)
+    if (end[s] > 0) FOUNDRY_RETURN_IF_ERROR(kv_.Reserve(s, end[s]));
+  return Status::Ok();
+}
+
 Status Context::Decode(std::span<const BatchToken> batch, std::vector<float>* logits) {
   FOUNDRY_RETURN_IF_ERROR(Validate(batch));
+  FOUNDRY_RETURN_IF_ERROR(ReserveBlocks(batch));
   for (size_t start = 0; start < batch.size(); start += options_.n_ubatch) {
     size_t n = std::min<size_t>(options_.n_ubatch, batch.size() - start);
     DecodeUbatch(batch.subspan(start, n), logits);
@@ -95,6 +123,7 @@ void Context::Attention(uint32_t il, std::span<const BatchToken> batch) {
     std::vector<const float*> q(max_rows);
     std::vector<float*> out(max_rows);
     std::vector<int32_t> lo(max_rows), hi(max_rows);
+    std::vector<const float*> kb, vb;  // the sequence's block table as row pointers of head g
     for (int64_t task = begin; task < end; ++task) {
       const Chunk& c = chunks[size_t(task / hp.n_head_kv)];
       const int g = int(task % hp.n_head_kv);
@@ -112,13 +141,22 @@ void Context::Attention(uint32_t il, std::span<const BatchToken> batch) {
         }
       }
       const uint32_t seq = batch[c.begin].seq;
+      // Blocks up to the last visible key (the last entry of the chunk has the highest pos).
+      const auto table = kv_.block_table(seq).first(size_t(batch[c.end - 1].pos) / KvCache::kBlockSize + 1);
+      kb.resize(table.size());
+      vb.resize(table.size());
+      for (size_t i = 0; i < table.size(); ++i) {
+        kb[i] = kv_.k_block(il, table[i]) + size_t(g * hd);
+        vb[i] = kv_.v_block(il, table[i]) + size_t(g * hd);
+      }
       attention_({.n_rows = n_rows,
                   .q = q.data(),
                   .out = out.data(),
                   .lo = lo.data(),
                   .hi = hi.data(),
-                  .k = kv_.k(il, seq, 0) + size_t(g * hd),
-                  .v = kv_.v(il, seq, 0) + size_t(g * hd),
+                  .k = kb.data(),
+                  .v = vb.data(),
+                  .block_size = int(KvCache::kBlockSize),
                   .kv_stride = hp.n_embd_k_gqa(),
                   .head_dim = hd,
                   .scale = kq_scale,

@@ -110,6 +110,138 @@ TEST_F(ContextTest, UbatchSplittingGivesTheSameLogits) {
   for (size_t i = 0; i < whole.size(); ++i) ASSERT_NEAR(whole[i], split[i], 1e-4f) << i;
 }
 
+// Three sequences crossing block boundaries, fed interleaved (prompt chunks and single tokens
+// mixed in one batch) through a pool just big enough for them, so their blocks interleave in
+// the pool: each sequence's logits match a run of it alone.
+TEST_F(ContextTest, PagedSequencesInterleavedInBatchesMatchRunsAlone) {
+  const size_t nv = model_->hparams().n_vocab;
+  const std::vector<int> lens = {37, 20, 50};
+  auto token = [](size_t s, int i) { return TokenId(1 + (int(s) * 97 + i * 13) % 500); };
+  std::vector<std::vector<float>> alone(lens.size());
+  for (size_t s = 0; s < lens.size(); ++s) {
+    std::vector<BatchToken> batch;
+    for (int i = 0; i < lens[s]; ++i) batch.push_back({token(s, i), i, 0, true});
+    ASSERT_TRUE(Make(1)->Decode(batch, &alone[s]).ok());
+  }
+  auto c = Context::Create(model_, kernels_, pool_, {.n_ctx = 64, .n_seq = 3, .n_kv_blocks = 3 + 2 + 4});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  Context& ctx = **c;
+  std::vector<int> next(lens.size(), 0);
+  int round = 0;
+  while (next[0] < lens[0] || next[1] < lens[1] || next[2] < lens[2]) {
+    std::vector<BatchToken> batch;
+    std::vector<std::pair<size_t, int>> who;
+    // Round-robin, taking 1..5 tokens of each sequence per batch, entries of one sequence
+    // consecutive within its run but the runs of different sequences alternating.
+    for (int step = 0; step < 5; ++step)
+      for (size_t s = 0; s < lens.size(); ++s) {
+        const int take = 1 + (round + int(s) + step) % 3;
+        for (int t = 0; t < take && next[s] < lens[s]; ++t, ++next[s]) {
+          batch.push_back({token(s, next[s]), next[s], uint32_t(s), true});
+          who.push_back({s, next[s]});
+        }
+      }
+    ++round;
+    std::vector<float> logits;
+    ASSERT_TRUE(ctx.Decode(batch, &logits).ok());
+    for (size_t i = 0; i < who.size(); ++i) {
+      const float* want = &alone[who[i].first][size_t(who[i].second) * nv];
+      for (size_t j = 0; j < nv; ++j)
+        ASSERT_NEAR(logits[i * nv + j], want[j], 1e-4f) << "seq " << who[i].first << " pos " << who[i].second;
+    }
+  }
+  EXPECT_EQ(ctx.kv_cache().n_free_blocks(), 0u);
+  EXPECT_EQ(ctx.kv_cache().seq_len(2), 50u);
+}
+
+TEST_F(ContextTest, ExhaustedBlockPoolIsACleanErrorAndFreedBlocksAreReused) {
+  auto c = Context::Create(model_, kernels_, pool_, {.n_ctx = 64, .n_seq = 2, .n_kv_blocks = 2});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  Context& ctx = **c;
+  std::vector<BatchToken> a;
+  for (int i = 0; i < 20; ++i) a.push_back({TokenId(1 + i), i, 0, i == 19});
+  std::vector<float> la;
+  ASSERT_TRUE(ctx.Decode(a, &la).ok());
+  EXPECT_EQ(ctx.kv_cache().n_used_blocks(), 2u);
+
+  // Sequence 1 cannot get a block: the whole batch is refused, nothing changes.
+  std::vector<BatchToken> mixed = {{TokenId(30), 20, 0, true}, {TokenId(5), 0, 1, true}};
+  std::vector<float> logits;
+  Status st = ctx.Decode(mixed, &logits);
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(st.message().find("KV cache is full"), std::string::npos) << st.message();
+  EXPECT_TRUE(logits.empty());
+  EXPECT_EQ(ctx.kv_cache().seq_len(0), 20u);
+  EXPECT_EQ(ctx.kv_cache().seq_len(1), 0u);
+  EXPECT_EQ(ctx.kv_cache().n_used_blocks(), 2u);
+
+  // Truncating sequence 0 into its first block frees the second; sequence 1 reuses it.
+  ctx.kv_cache().Truncate(0, 10);
+  EXPECT_EQ(ctx.kv_cache().n_free_blocks(), 1u);
+  std::vector<BatchToken> b;
+  for (int i = 0; i < 16; ++i) b.push_back({TokenId(1 + i), i, 1, i == 15});
+  std::vector<float> lb;
+  ASSERT_TRUE(ctx.Decode(b, &lb).ok());
+  EXPECT_EQ(ctx.kv_cache().n_free_blocks(), 0u);
+  // Same tokens as sequence 0's first 16: same logits at position 15 as a fresh run.
+  std::vector<BatchToken> b0 = b;
+  for (BatchToken& t : b0) t.seq = 0;
+  std::vector<float> ref;
+  ASSERT_TRUE(Make(1)->Decode(b0, &ref).ok());
+  for (size_t j = 0; j < ref.size(); ++j) ASSERT_NEAR(lb[j], ref[j], 1e-4f) << j;
+  // Sequence 0 continues inside its kept block; clearing both returns every block.
+  BatchToken next{TokenId(7), 10, 0, true};
+  ASSERT_TRUE(ctx.Decode(std::span(&next, 1), &logits).ok());
+  ctx.kv_cache().Free(0);
+  ctx.kv_cache().Free(1);
+  EXPECT_EQ(ctx.kv_cache().n_free_blocks(), 2u);
+}
+
+TEST_F(ContextTest, KvBudgetSizesThePool) {
+  const uint64_t block = KvCache::BlockBytes(model_->hparams());
+  auto c = Context::Create(model_, kernels_, pool_, {.n_ctx = 4096, .n_seq = 8, .kv_budget_bytes = 5 * block + 7});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ((*c)->kv_cache().n_blocks(), 5u);
+  EXPECT_EQ((*c)->kv_cache().bytes(), 5 * block);
+  auto tiny = Context::Create(model_, kernels_, pool_, {.n_ctx = 64, .n_seq = 1, .kv_budget_bytes = block - 1});
+  ASSERT_FALSE(tiny.ok());
+  EXPECT_EQ(tiny.status().code(), StatusCode::kInvalidArgument);
+  // Default: every sequence can fill its context.
+  EXPECT_EQ(Make(3, 40)->kv_cache().n_blocks(), 3u * 3u);
+}
+
+// A sequence that starts from another's shared prompt blocks continues exactly as the source
+// would, and writing after a cut inside a shared block leaves the source intact.
+TEST_F(ContextTest, SharedPrefixBlocksGiveTheSameLogits) {
+  const size_t nv = model_->hparams().n_vocab;
+  std::vector<BatchToken> prompt;
+  for (int i = 0; i < 40; ++i) prompt.push_back({TokenId(3 + i * 11), i, 0, true});
+  std::vector<float> ref;
+  ASSERT_TRUE(Make(1)->Decode(prompt, &ref).ok());
+
+  auto ctx = Make(2);
+  std::vector<float> l0;
+  ASSERT_TRUE(ctx->Decode(std::span(prompt.data(), 33), &l0).ok());
+  ASSERT_TRUE(ctx->kv_cache().ShareBlocks(0, 1, 32).ok());
+  std::vector<BatchToken> rest(prompt.begin() + 32, prompt.end());
+  for (BatchToken& b : rest) b.seq = 1;
+  std::vector<float> l1;
+  ASSERT_TRUE(ctx->Decode(rest, &l1).ok());
+  for (size_t i = 0; i < l1.size(); ++i) ASSERT_NEAR(l1[i], ref[32 * nv + i], 1e-4f) << i;
+
+  // Cut sequence 1 inside the shared second block and write different tokens there.
+  ctx->kv_cache().Truncate(1, 20);
+  std::vector<BatchToken> other;
+  for (int i = 20; i < 26; ++i) other.push_back({TokenId(400 + i), i, 1, false});
+  std::vector<float> unused;
+  ASSERT_TRUE(ctx->Decode(other, &unused).ok());
+  // Sequence 0 still sees its own keys.
+  std::vector<BatchToken> more(prompt.begin() + 33, prompt.end());
+  std::vector<float> l0b;
+  ASSERT_TRUE(ctx->Decode(more, &l0b).ok());
+  for (size_t i = 0; i < l0b.size(); ++i) ASSERT_NEAR(l0b[i], ref[33 * nv + i], 1e-4f) << i;
+}
+
 TEST(ModelLoad, RejectsUnsupportedArchitecturesClearly) {
   auto k = kernels::SelectKernels(kernels::DetectCpu());
   // A vocab-only file: tokenizer present, no tensors, architecture not run by this engine.

@@ -1,6 +1,6 @@
 #pragma once
 // Context: runs the forward pass of a Model over batches of (token, position, sequence) entries,
-// keeping keys/values in its KvCache. One sequence or many: every entry names its sequence, and
+// keeping keys/values in its paged KvCache (blocks are reserved per sequence as it grows). One sequence or many: every entry names its sequence, and
 // attention only looks at keys of the same sequence, so a batch may mix prompt tokens of one
 // request with decode tokens of others.
 //
@@ -33,6 +33,11 @@ struct ContextOptions {
   uint32_t n_ctx = 0;      // positions per sequence; 0 = min(n_ctx_train, 4096)
   uint32_t n_seq = 1;      // sequences the KV cache holds at once
   uint32_t n_ubatch = 512; // largest number of entries evaluated in one internal step
+  // KV memory: a pool of KvCache::kBlockSize-position blocks shared by all sequences. The first
+  // non-zero of n_kv_blocks, kv_budget_bytes (rounded down to whole blocks) sizes it; both 0 =
+  // n_seq × ceil(n_ctx / kBlockSize) blocks, enough for every sequence to fill its context.
+  uint32_t n_kv_blocks = 0;
+  uint64_t kv_budget_bytes = 0;
 };
 
 class Context {
@@ -47,7 +52,8 @@ class Context {
   // kv_cache().seq_len(seq), then consecutive positions.
   // kInvalidArgument: token id or sequence out of range, positions not continuing the sequence.
   // kOutOfRange: a position >= n_ctx (the message says by how much the context is exceeded).
-  // On error nothing of the batch is kept in the cache.
+  // kResourceExhausted: the KV block pool has too few free blocks for the batch's positions.
+  // On error nothing of the batch is kept in the cache (and no blocks are taken).
   Status Decode(std::span<const BatchToken> batch, std::vector<float>* logits);
 
   const Model& model() const { return *model_; }
@@ -62,6 +68,7 @@ class Context {
         options_(options), attention_(attention::Select(kernels.isa())) {}
 
   Status Validate(std::span<const BatchToken> batch) const;
+  Status ReserveBlocks(std::span<const BatchToken> batch);
   void DecodeUbatch(std::span<const BatchToken> batch, std::vector<float>* logits);
   void Attention(uint32_t il, std::span<const BatchToken> batch);
   void MatMul(const kernels::WeightMatrix& w, std::span<const float> x, int64_t n,
