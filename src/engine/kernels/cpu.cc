@@ -2,6 +2,10 @@
 
 #include "foundry/engine/kernels/kernels.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 namespace foundry::engine::kernels {
 
 std::string_view IsaName(Isa isa) {
@@ -25,6 +29,18 @@ Isa CpuFeatures::best() const {
   return Isa::kScalar;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+namespace {
+// F16C from CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports does not know "f16c". The
+// OS state it needs (YMM registers) is the AVX2 check's, which best() requires alongside it.
+bool HasF16c() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  return (c & bit_F16C) != 0;
+}
+}  // namespace
+#endif
+
 // __builtin_cpu_supports also checks that the OS saves the AVX/AVX-512 register state (XCR0),
 // so a feature reported here is usable.
 CpuFeatures DetectCpu() {
@@ -33,7 +49,7 @@ CpuFeatures DetectCpu() {
   __builtin_cpu_init();
   cpu.avx2 = __builtin_cpu_supports("avx2");
   cpu.fma = __builtin_cpu_supports("fma");
-  cpu.f16c = __builtin_cpu_supports("f16c");
+  cpu.f16c = HasF16c();
   cpu.avx512f = __builtin_cpu_supports("avx512f");
   cpu.avx512bw = __builtin_cpu_supports("avx512bw");
   cpu.avx512vl = __builtin_cpu_supports("avx512vl");
