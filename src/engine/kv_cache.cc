@@ -118,4 +118,21 @@ Status KvCache::ShareBlocks(uint32_t src, uint32_t dst, uint32_t n_positions) {
   return Status::Ok();
 }
 
+Status KvCache::AdoptBlocks(uint32_t seq, std::span<const uint32_t> blocks) {
+  if (seq >= n_seq_) return Status::InvalidArgument("AdoptBlocks: sequence id out of range");
+  if (!tables_[seq].empty() || len_[seq] != 0)
+    return Status::InvalidArgument("AdoptBlocks: sequence " + std::to_string(seq) + " is not empty");
+  if (uint64_t(blocks.size()) * kBlockSize > n_ctx_)
+    return Status::InvalidArgument("AdoptBlocks: " + std::to_string(blocks.size()) + " blocks exceed the context");
+  for (uint32_t b : blocks)
+    if (b >= n_blocks() || refs_[b] == 0)
+      return Status::InvalidArgument("AdoptBlocks: block " + std::to_string(b) + " is not held");
+  for (uint32_t b : blocks) {
+    ++refs_[b];
+    tables_[seq].push_back(b);
+  }
+  len_[seq] = uint32_t(blocks.size()) * kBlockSize;
+  return Status::Ok();
+}
+
 }  // namespace foundry::engine

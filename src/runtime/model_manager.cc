@@ -4,15 +4,6 @@
 
 namespace foundry::runtime {
 
-ModelUse::ModelUse(LoadedModel& model) : model_(model) {
-  model_.waiting.fetch_add(1);
-  lock_ = std::unique_lock<std::mutex>(model_.mu);
-  model_.waiting.fetch_sub(1);
-  model_.running.fetch_add(1);
-}
-
-ModelUse::~ModelUse() { model_.running.fetch_sub(1); }
-
 ModelManager::ModelManager(const engine::kernels::KernelTable& kernels, ThreadPool& pool,
                            ModelResolver resolver, ModelManagerOptions options)
     : kernels_(kernels), pool_(pool), resolver_(std::move(resolver)), options_(std::move(options)) {}
@@ -63,8 +54,11 @@ Result<std::shared_ptr<LoadedModel>> ModelManager::Acquire(const std::string& id
   FOUNDRY_ASSIGN_OR_RETURN(std::shared_ptr<const engine::Model> model,
                            engine::Model::Load(path, kernels_, {.n_ctx = options_.n_ctx, .pool = &pool_}));
   const uint32_t n_ctx = std::min(options_.n_ctx, model->hparams().n_ctx_train);
-  FOUNDRY_ASSIGN_OR_RETURN(std::unique_ptr<engine::Context> ctx,
-                           engine::Context::Create(model, kernels_, pool_, {.n_ctx = n_ctx}));
+  engine::ContextOptions co{.n_ctx = n_ctx, .n_seq = std::max<uint32_t>(options_.max_running, 1),
+                            .kv_budget_bytes = options_.kv_budget_bytes};
+  if (co.kv_budget_bytes == 0)  // room for two full contexts
+    co.n_kv_blocks = 2 * ((n_ctx + engine::KvCache::kBlockSize - 1) / engine::KvCache::kBlockSize);
+  FOUNDRY_ASSIGN_OR_RETURN(std::unique_ptr<engine::Context> ctx, engine::Context::Create(model, kernels_, pool_, co));
   auto lm = std::make_shared<LoadedModel>();
   lm->id = id;
   lm->path = path;
@@ -72,7 +66,7 @@ Result<std::shared_ptr<LoadedModel>> ModelManager::Acquire(const std::string& id
   lm->n_ctx = ctx->n_ctx();
   lm->n_seq = ctx->kv_cache().n_seq();
   lm->model = std::move(model);
-  lm->context = std::move(ctx);
+  lm->scheduler = std::make_unique<Scheduler>(std::move(ctx), options_.scheduler);
 
   std::lock_guard<std::mutex> lock(mu_);
   FOUNDRY_RETURN_IF_ERROR(MakeRoom(lm->bytes));
@@ -144,11 +138,17 @@ ServingStats ModelManager::Stats() const {
   s.loading = loading_.load();
   std::lock_guard<std::mutex> lock(mu_);
   for (const Entry& e : entries_) {
-    const uint32_t running = e.m->running.load();
-    s.queued += e.m->waiting.load();
-    s.running += running;
-    s.kv_cells_total += uint64_t(e.m->n_ctx) * e.m->n_seq;
-    s.kv_cells_used += uint64_t(e.m->n_ctx) * std::min(running, e.m->n_seq);
+    const SchedulerStats t = e.m->scheduler->Stats();
+    s.queued += t.queued;
+    s.running += t.running;
+    s.kv_blocks_total += t.kv_blocks_total;
+    s.kv_blocks_free += t.kv_blocks_free;
+    s.kv_blocks_cached += t.kv_blocks_cached;
+    s.kv_blocks_used += t.kv_blocks_total - t.kv_blocks_free - t.kv_blocks_cached;
+    s.prefix_lookups += t.prefix_lookups;
+    s.prefix_hits += t.prefix_hits;
+    s.prefix_hit_tokens += t.prefix_hit_tokens;
+    s.preemptions += t.preemptions;
     s.loaded_models += 1;
     s.loaded_bytes += e.m->bytes;
   }

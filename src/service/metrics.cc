@@ -133,12 +133,19 @@ std::string Metrics::Render() const {
     RenderHistogram(out, "foundry_inter_token_latency_seconds",
                     "Time between consecutive streamed text pieces of one generation.", itl_);
   }
-  Gauge(out, "foundry_queue_depth", "Requests waiting for a model.", s.queued);
-  Gauge(out, "foundry_running_sequences", "Sequences being generated.", s.running);
-  Gauge(out, "foundry_kv_cells_used", "KV cache positions reserved by running sequences.", double(s.kv_cells_used));
-  Gauge(out, "foundry_kv_cells_free", "KV cache positions free.", double(s.kv_cells_total - s.kv_cells_used));
+  Gauge(out, "foundry_queue_depth", "Requests waiting for a sequence slot.", s.queued);
+  Gauge(out, "foundry_running_sequences", "Sequences being generated (prefilling or decoding).", s.running);
+  Gauge(out, "foundry_kv_blocks_used", "KV cache blocks held by running sequences.", double(s.kv_blocks_used));
+  Gauge(out, "foundry_kv_blocks_cached", "KV cache blocks held only by the prefix cache (reclaimable).",
+        double(s.kv_blocks_cached));
+  Gauge(out, "foundry_kv_blocks_free", "KV cache blocks free.", double(s.kv_blocks_free));
+  Gauge(out, "foundry_kv_block_positions", "Positions per KV cache block.", double(engine::KvCache::kBlockSize));
   Gauge(out, "foundry_prefix_cache_lookups_total", "Prompt-prefix cache lookups.", double(s.prefix_lookups), "counter");
   Gauge(out, "foundry_prefix_cache_hits_total", "Prompt-prefix cache hits.", double(s.prefix_hits), "counter");
+  Gauge(out, "foundry_prefix_cache_hit_tokens_total", "Prompt positions reused from the prefix cache.",
+        double(s.prefix_hit_tokens), "counter");
+  Gauge(out, "foundry_preemptions_total", "Sequences sent back to the queue for want of KV blocks.",
+        double(s.preemptions), "counter");
   Gauge(out, "foundry_prefix_cache_hit_rate", "Hits / lookups of the prompt-prefix cache (0 without lookups).",
         s.prefix_lookups ? double(s.prefix_hits) / double(s.prefix_lookups) : 0.0);
   Gauge(out, "foundry_loaded_models", "Models loaded.", s.loaded_models);

@@ -7,12 +7,12 @@
 //   foundry_prompt_tokens_total, foundry_generated_tokens_total
 //   foundry_time_to_first_token_seconds           histogram: request start to first text piece
 //   foundry_inter_token_latency_seconds           histogram: between streamed text pieces
-//   foundry_queue_depth, foundry_running_sequences, foundry_kv_cells_{used,free},
-//   foundry_prefix_cache_{lookups,hits}_total, foundry_prefix_cache_hit_rate,
+//   foundry_queue_depth, foundry_running_sequences, foundry_kv_blocks_{used,cached,free},
+//   foundry_kv_block_positions, foundry_prefix_cache_{lookups,hits,hit_tokens}_total,
+//   foundry_prefix_cache_hit_rate, foundry_preemptions_total,
 //   foundry_loaded_models, foundry_loaded_model_bytes, foundry_models_loading,
 //   foundry_process_resident_memory_bytes
-// The gauges come from runtime::ModelManager::Stats() at scrape time (see ServingStats for what
-// they mean before the scheduler lands).
+// The gauges come from runtime::ModelManager::Stats() (the schedulers' counters) at scrape time.
 //
 // Thread-safety: thread-safe (one mutex; every update is a few additions).
 

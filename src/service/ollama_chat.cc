@@ -110,43 +110,39 @@ void Serve(Job job, Shape shape, bool stream, httplib::Response& res) {
   };
   if (!stream) {
     GenerationTimer timer(job.ctx.metrics, job.start);
-    Result<runtime::GenerateResult> r = Status::Internal("not run");
-    {
-      runtime::ModelUse use(*job.model);
-      r = runtime::Generate(*job.model->context, job.prompt, job.gen, timer.Wrap({}));
-    }
+    auto r = runtime::Generate(*job.model->scheduler, job.prompt, job.gen, timer.Wrap({}));
     after();
     if (!r.ok()) return SendOllamaError(res, r.status());
     timer.Finish(*r);
     return SendOllamaJson(res, merge(merge(head(), shape.whole(*r)), Timings(*r, job.start, job.load)));
   }
-  // An over-long prompt is a 400 before the 200 of the stream goes out.
-  {
-    const auto& tok = job.model->model->tokenizer();
-    const size_t n = tok.Encode(job.prompt, job.gen.encode).size();
-    if (n > job.model->n_ctx)
-      return SendOllamaError(res, Status::OutOfRange("the prompt has " + std::to_string(n) +
-                                                     " tokens but the context holds " +
-                                                     std::to_string(job.model->n_ctx) + " (" +
-                                                     std::to_string(n - job.model->n_ctx) + " too many)"));
+  // Queued before the 200 of the stream goes out: an over-long prompt is a 400, a full queue a 503.
+  auto submitted = job.model->scheduler->Submit(job.prompt, job.gen);
+  if (!submitted.ok()) {
+    after();
+    return SendOllamaError(res, submitted.status());
   }
+  std::shared_ptr<runtime::Request> request = *submitted;
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
-      "application/x-ndjson", [job, shape, head, merge, after](size_t, httplib::DataSink& sink) {
+      "application/x-ndjson",
+      [job, request, shape, head, merge, after](size_t, httplib::DataSink& sink) {
         GenerationTimer timer(job.ctx.metrics, job.start);
+        const runtime::TextCallback on_text = timer.Wrap([&](std::string_view piece) {
+          std::string lines;
+          for (const json& j : shape.chunk(piece)) lines += NdjsonLine(merge(head(), j));
+          return lines.empty() || sink.write(lines.data(), lines.size());
+        });
         bool connected = true;
-        Result<runtime::GenerateResult> r = Status::Internal("not run");
-        {
-          runtime::ModelUse use(*job.model);
-          r = runtime::Generate(*job.model->context, job.prompt, job.gen, timer.Wrap([&](std::string_view piece) {
-            std::string lines;
-            for (const json& j : shape.chunk(piece)) lines += NdjsonLine(merge(head(), j));
-            if (!lines.empty()) connected = sink.write(lines.data(), lines.size());
-            return connected;  // a client that went away cancels the generation
-          }));
+        runtime::Request::Piece piece;
+        while (connected && request->Next(&piece)) connected = on_text(piece.text);
+        if (!connected) {  // a client that went away frees its sequence now
+          request->Cancel();
+          after();
+          return false;
         }
+        auto r = request->Wait();
         after();
-        if (!connected) return false;
         std::string tail;
         if (!r.ok()) {
           tail = NdjsonLine({{"error", r.status().message()}});
@@ -157,7 +153,8 @@ void Serve(Job job, Shape shape, bool stream, httplib::Response& res) {
         sink.write(tail.data(), tail.size());
         sink.done();
         return true;
-      });
+      },
+      [request](bool) { request->Cancel(); });
 }
 
 // The tokenization of a rendered prompt: templates write BOS themselves when the model wants

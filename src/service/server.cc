@@ -230,45 +230,38 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
            std::chrono::steady_clock::time_point start) {
   if (!opts.stream) {
     GenerationTimer timer(metrics, start);
-    Result<runtime::GenerateResult> r = Status::Internal("not run");
-    {
-      runtime::ModelUse use(*model);
-      r = runtime::Generate(*model->context, prompt, opts.gen, timer.Wrap({}));
-    }
+    auto r = runtime::Generate(*model->scheduler, prompt, opts.gen, timer.Wrap({}));
     if (!r.ok()) return SendError(res, r.status());
     timer.Finish(*r);
     return SendJson(res, shape.whole(*r));
   }
-  // Check the prompt fits before the 200 goes out, so an over-long prompt is still a 400.
-  {
-    const auto& tok = model->model->tokenizer();
-    const size_t n = tok.Encode(prompt, opts.gen.encode).size();
-    const uint32_t n_ctx = model->context->n_ctx();
-    if (n > n_ctx)
-      return SendError(res, Status::OutOfRange("the prompt has " + std::to_string(n) +
-                                               " tokens but the context holds " + std::to_string(n_ctx) +
-                                               " (" + std::to_string(n - n_ctx) + " too many)"));
-  }
+  // Queued before the 200 goes out, so an over-long prompt is still a 400 and a full queue a 503.
+  auto submitted = model->scheduler->Submit(prompt, opts.gen);
+  if (!submitted.ok()) return SendError(res, submitted.status());
+  std::shared_ptr<runtime::Request> request = *submitted;
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
-      "text/event-stream", [model, prompt, opts, shape, metrics, start](size_t, httplib::DataSink& sink) {
+      "text/event-stream",
+      [model, request, opts, shape, metrics, start](size_t, httplib::DataSink& sink) {
         GenerationTimer timer(metrics, start);
-        runtime::ModelUse use(*model);
+        const runtime::PieceCallback on_piece = timer.WrapPieces(
+            [&](std::string_view piece, std::span<const engine::SampledToken> tokens) {
+              std::string ev;
+              for (const json& j : shape.chunk(std::string(piece), tokens)) ev += SseEvent(j);
+              return ev.empty() || sink.write(ev.data(), ev.size());
+            });
         bool connected = true;
         if (shape.opening) {
           std::string ev = SseEvent(*shape.opening);
           connected = sink.write(ev.data(), ev.size());
         }
-        if (!connected) return false;
-        const runtime::PieceCallback on_piece = [&](std::string_view piece,
-                                                    std::span<const engine::SampledToken> tokens) {
-          std::string ev;
-          for (const json& j : shape.chunk(std::string(piece), tokens)) ev += SseEvent(j);
-          if (!ev.empty()) connected = sink.write(ev.data(), ev.size());
-          return connected;  // a disconnected client cancels the generation
-        };
-        auto r = runtime::Generate(*model->context, prompt, opts.gen, timer.WrapPieces(on_piece));
-        if (!connected) return false;
+        runtime::Request::Piece piece;
+        while (connected && request->Next(&piece)) connected = on_piece(piece.text, piece.tokens);
+        if (!connected) {  // the client went away: free its sequence now
+          request->Cancel();
+          return false;
+        }
+        auto r = request->Wait();
         if (r.ok()) timer.Finish(*r);
         std::string tail;
         if (!r.ok()) {
@@ -280,7 +273,8 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
         sink.write(tail.data(), tail.size());
         sink.done();
         return true;
-      });
+      },
+      [request](bool) { request->Cancel(); });  // also when the provider never ran
 }
 
 }  // namespace

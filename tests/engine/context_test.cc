@@ -251,5 +251,61 @@ TEST(ModelLoad, RejectsUnsupportedArchitecturesClearly) {
   EXPECT_NE(m.status().message().find("architecture 'bert'"), std::string::npos) << m.status().message();
 }
 
+
+// The scheduler batches requests together: a sequence's logits must not depend on which other
+// sequences share its batch or on how its prompt was chunked, bit for bit, so that concurrent
+// seeded requests give exactly what they give alone.
+class BatchInvarianceTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BatchInvarianceTest, LogitsDoNotDependOnBatchComposition) {
+  auto kernels = kernels::SelectKernels(kernels::DetectCpu());
+  ThreadPool pool(2);
+  auto m = Model::Load(SharedPath(GetParam()), kernels);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const size_t nv = (*m)->hparams().n_vocab;
+  auto token = [&](size_t s, int i) { return TokenId(1 + (int(s) * 97 + i * 13) % int(std::min<size_t>(nv - 1, 500))); };
+  const int n = 40;
+  // Alone: prompt of n-1 in one batch, then one token.
+  std::vector<float> alone;
+  {
+    auto c = Context::Create(*m, kernels, pool, {.n_ctx = 64, .n_seq = 1});
+    ASSERT_TRUE(c.ok());
+    std::vector<BatchToken> batch;
+    for (int i = 0; i < n - 1; ++i) batch.push_back({token(0, i), i, 0, i == n - 2});
+    std::vector<float> l;
+    ASSERT_TRUE((*c)->Decode(batch, &l).ok());
+    BatchToken t{token(0, n - 1), n - 1, 0, true};
+    ASSERT_TRUE((*c)->Decode(std::span(&t, 1), &alone).ok());
+    alone.insert(alone.begin(), l.begin(), l.end());
+  }
+  // Chunked prompt (7 at a time) next to 3 other sequences, then the last token in a batch of 4.
+  auto c = Context::Create(*m, kernels, pool, {.n_ctx = 64, .n_seq = 4});
+  ASSERT_TRUE(c.ok());
+  Context& ctx = **c;
+  std::vector<float> before_last;
+  for (int i = 0; i < n - 1; i += 7) {
+    std::vector<BatchToken> batch;
+    for (uint32_t s = 1; s < 4; ++s) batch.push_back({token(s, i), int32_t(ctx.kv_cache().seq_len(s)), s, true});
+    const int e = std::min(i + 7, n - 1);
+    for (int j = i; j < e; ++j) batch.push_back({token(0, j), j, 0, j == n - 2});
+    std::vector<float> l;
+    ASSERT_TRUE(ctx.Decode(batch, &l).ok());
+    if (e == n - 1) before_last.assign(l.end() - nv, l.end());
+  }
+  std::vector<BatchToken> batch;
+  for (uint32_t s = 1; s < 3; ++s) batch.push_back({token(s, 99), int32_t(ctx.kv_cache().seq_len(s)), s, false});
+  batch.push_back({token(0, n - 1), n - 1, 0, true});
+  batch.push_back({token(3, 99), int32_t(ctx.kv_cache().seq_len(3)), 3, true});
+  std::vector<float> l;
+  ASSERT_TRUE(ctx.Decode(batch, &l).ok());
+  for (size_t j = 0; j < nv; ++j) ASSERT_EQ(before_last[j], alone[j]) << "prompt logit " << j;
+  for (size_t j = 0; j < nv; ++j) ASSERT_EQ(l[j], alone[nv + j]) << "decode logit " << j;
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, BatchInvarianceTest,
+                         ::testing::Values("models/real/tinyllama-v0-f32.gguf", "models/real/tinyllama-v0-q4_0.gguf",
+                                           "models/real/tinyllama-v0-q8_0.gguf", "models/synthetic/quant-llama-Q4_K_M.gguf",
+                                           "models/synthetic/quant-llama-F16.gguf", "models/synthetic/arch-qwen2.gguf"));
+
 }  // namespace
 }  // namespace foundry::engine

@@ -87,8 +87,12 @@ TEST_F(ModelManagerTest, ModelsInUseSurviveSweepAndUnloadWithoutForce) {
   EXPECT_TRUE(mm->Unload("stories", true).ok());
   EXPECT_FALSE(mm->IsLoaded("stories"));
   // The holder can still finish its request.
-  std::lock_guard<std::mutex> lock((*held)->mu);
-  EXPECT_NE((*held)->context, nullptr);
+  GenerateOptions o;
+  o.max_tokens = 4;
+  o.sampling.temperature = 0;
+  auto r = Generate(*(*held)->scheduler, "Once upon a time", o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->tokens.empty());
   EXPECT_EQ(mm->Unload("stories", true).code(), StatusCode::kNotFound);
 }
 
@@ -128,8 +132,11 @@ TEST_F(ModelManagerTest, MemoryBudgetEvictsOrRefuses) {
   EXPECT_NE(r.status().message().find("memory budget"), std::string::npos) << r.status().message();
 }
 
-TEST_F(ModelManagerTest, StatsCountQueuedAndRunningRequestsAndKvCells) {
-  auto mm = Make({});
+TEST_F(ModelManagerTest, StatsCountQueuedAndRunningRequestsAndKvBlocks) {
+  ModelManagerOptions opts;
+  opts.max_running = 1;
+  opts.scheduler.max_buffered_pieces = 1;  // a request nobody reads from holds its slot
+  auto mm = Make(opts);
   EXPECT_EQ(mm->Stats().loaded_models, 0u);
   auto m = mm->Acquire("stories");
   ASSERT_TRUE(m.ok());
@@ -137,24 +144,42 @@ TEST_F(ModelManagerTest, StatsCountQueuedAndRunningRequestsAndKvCells) {
   EXPECT_EQ(s.loaded_models, 1u);
   EXPECT_EQ(s.loaded_bytes, mm->List()[0].bytes);
   EXPECT_EQ(mm->List()[0].n_ctx, 64u);
-  EXPECT_EQ(s.kv_cells_total, 64u);
-  EXPECT_EQ(s.kv_cells_used, 0u);
+  EXPECT_EQ(s.kv_blocks_total, 8u);  // default budget: two contexts of 64 positions
+  EXPECT_EQ(s.kv_blocks_free, 8u);
+  EXPECT_EQ(s.kv_blocks_used, 0u);
   EXPECT_EQ(s.running, 0u);
   EXPECT_EQ(s.loading, 0u);
-  std::optional<ModelUse> use(std::in_place, **m);
-  s = mm->Stats();
-  EXPECT_EQ(s.running, 1u);
-  EXPECT_EQ(s.kv_cells_used, 64u);  // a running sequence holds its whole slab
-  // A second request waits for the model: counted as queued until the first one ends.
-  std::thread second([&] { ModelUse other(**m); });
+  GenerateOptions o;
+  o.max_tokens = 40;
+  o.stop_at_eog = false;
+  auto first = (*m)->scheduler->Submit("Once upon a time", o);
+  ASSERT_TRUE(first.ok());
+  auto second = (*m)->scheduler->Submit("Once upon a time", o);
+  ASSERT_TRUE(second.ok());
+  // The first runs until its unread piece stops it; the second waits for the only slot.
   const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (mm->Stats().queued == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-  EXPECT_EQ(mm->Stats().queued, 1u);
-  use.reset();
-  second.join();
+  auto waiting = [&] {
+    s = mm->Stats();
+    return s.running == 1 && s.queued == 1 && s.kv_blocks_used > 0;
+  };
+  while (!waiting() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(s.running, 1u);
+  EXPECT_EQ(s.queued, 1u);
+  EXPECT_EQ(s.kv_blocks_used, 1u);
+  EXPECT_EQ(s.kv_blocks_free, 7u);
+  (*first)->Cancel();
+  auto r1 = (*first)->Wait();
+  ASSERT_TRUE(r1.ok());
+  EXPECT_EQ(r1->finish, FinishReason::kCancelled);
+  auto r2 = (*second)->Wait();  // reading the rest lets it finish
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->tokens.size(), 40u);
+  while (mm->Stats().running != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
   s = mm->Stats();
   EXPECT_EQ(s.queued, 0u);
   EXPECT_EQ(s.running, 0u);
+  EXPECT_EQ(s.kv_blocks_used, 0u);
+  EXPECT_EQ(s.kv_blocks_free + s.kv_blocks_cached, 8u);
 }
 
 }  // namespace

@@ -417,7 +417,7 @@ TEST_F(OllamaApiTest, MetricsHealthAndRequestLog) {
                            "foundry_time_to_first_token_seconds_count 1",
                            "foundry_inter_token_latency_seconds_bucket{le=\"+Inf\"} 7",
                            "foundry_loaded_models 1", "foundry_queue_depth 0", "foundry_running_sequences 0",
-                           "foundry_kv_cells_used 0", "foundry_kv_cells_free 256",
+                           "foundry_kv_blocks_used 0", "foundry_kv_blocks_free 32",
                            "foundry_prefix_cache_hit_rate 0", "# TYPE foundry_time_to_first_token_seconds histogram"})
     EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
   std::vector<std::string> log;

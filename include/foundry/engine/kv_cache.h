@@ -72,6 +72,15 @@ class KvCache {
   // empty and dst != src.
   Status ShareBlocks(uint32_t src, uint32_t dst, uint32_t n_positions);
 
+  // `seq` (empty) starts with `blocks`, full blocks kept by someone else (a prefix cache),
+  // taking a reference on each: its length becomes blocks.size() × kBlockSize.
+  // kInvalidArgument unless seq is empty, the blocks are held (refs > 0) and fit n_ctx.
+  Status AdoptBlocks(uint32_t seq, std::span<const uint32_t> blocks);
+  // An extra reference on a held block (REQUIRES block_refs(block) > 0), and dropping one: a
+  // block whose last reference goes returns to the pool.
+  void Retain(uint32_t block) { ++refs_[block]; }
+  void Release(uint32_t block);
+
   // Row of n_embd_k_gqa (n_embd_v_gqa) floats. REQUIRES: indices in range, pos < capacity(seq).
   float* k(uint32_t layer, uint32_t seq, uint32_t pos) {
     return k_block(layer, tables_[seq][pos / kBlockSize]) + size_t(pos % kBlockSize) * dk_;
@@ -100,7 +109,6 @@ class KvCache {
   }
 
  private:
-  void Release(uint32_t block);
   uint32_t n_ctx_ = 0, n_seq_ = 0, n_layer_ = 0, dk_ = 0, dv_ = 0;
   std::vector<float> k_, v_;
   std::vector<uint32_t> len_;

@@ -8,8 +8,10 @@
 // model that is not in use. Where a model file lives is the resolver's business (catalog, cache,
 // bring-your-own files); the manager only sees ids and paths.
 //
-// Thread-safety: thread-safe. Generation on one model is serialized by LoadedModel::mu; different
-// models run in parallel. The clock is injected so tests control time.
+// Each loaded model has a Scheduler (scheduler.h) that runs all its requests together with
+// continuous batching over one paged KV cache; different models run side by side.
+//
+// Thread-safety: thread-safe. The clock is injected so tests control time.
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +30,7 @@
 #include "foundry/engine/kernels/kernels.h"
 #include "foundry/engine/model.h"
 #include "foundry/runtime/grammar/token_vocabulary.h"
+#include "foundry/runtime/scheduler.h"
 
 namespace foundry::runtime {
 
@@ -37,27 +40,28 @@ struct ModelManagerOptions {
   std::chrono::seconds default_ttl{600};  // Foundry Local's default
   size_t max_loaded = 3;                  // models loaded at once (LRU eviction beyond)
   uint64_t memory_budget_bytes = 0;       // weights + KV of all loaded models; 0 = unlimited
-  uint32_t n_ctx = 4096;                  // context per model (capped at the model's own)
+  uint32_t n_ctx = 4096;                  // context per sequence (capped at the model's own)
+  uint32_t max_running = 8;               // sequences a model generates at once
+  // KV memory per model, shared by its sequences in blocks; 0 = room for 2 × n_ctx positions.
+  uint64_t kv_budget_bytes = 0;
+  SchedulerOptions scheduler;             // queue bound, step size, prefix cache
   SteadyClock clock;                      // default: std::chrono::steady_clock::now
 };
 
-// A loaded model. Hold `mu` while using `context` (ModelUse does that and counts the request).
+// A loaded model: its weights, and the scheduler that generates with them.
 struct LoadedModel {
   std::string id;
   std::filesystem::path path;
   std::shared_ptr<const engine::Model> model;
-  std::mutex mu;
-  std::unique_ptr<engine::Context> context;  // guarded by mu
+  std::unique_ptr<Scheduler> scheduler;      // set once loaded; thread-safe
   uint64_t bytes = 0;                        // weights + KV cache
-  uint32_t n_ctx = 0;                        // positions per sequence of `context` (immutable)
-  uint32_t n_seq = 1;                        // sequences of `context` (immutable)
-  std::atomic<uint32_t> waiting{0};          // requests waiting for mu (ModelUse)
-  std::atomic<uint32_t> running{0};          // requests holding mu (ModelUse)
+  uint32_t n_ctx = 0;                        // positions per sequence (immutable)
+  uint32_t n_seq = 1;                        // sequences generated at once (immutable)
 
   // The model's token trie for constrained decoding (GenerateOptions::grammar_vocabulary)
   // with `keep_special` as its text tokens: built on the first call for each distinct
   // keep_special set (0.05-0.3 s) and kept while the model is loaded. Thread-safe (a second
-  // caller waits for the build); does not need `mu`. Errors as TokenVocabulary::Build.
+  // caller waits for the build). Errors as TokenVocabulary::Build.
   Result<std::shared_ptr<const grammar::TokenVocabulary>> GrammarVocabulary(
       std::span<const engine::TokenId> keep_special);
 
@@ -68,21 +72,6 @@ struct LoadedModel {
   std::map<std::vector<engine::TokenId>, std::shared_ptr<const grammar::TokenVocabulary>> vocabs_;
 };
 
-// One request's exclusive use of a loaded model's context: the constructor waits for `mu`
-// (counted in LoadedModel::waiting meanwhile), then counts in LoadedModel::running until
-// destruction. `model` must outlive the ModelUse. Not copyable or movable.
-class ModelUse {
- public:
-  explicit ModelUse(LoadedModel& model);
-  ~ModelUse();
-  ModelUse(const ModelUse&) = delete;
-  ModelUse& operator=(const ModelUse&) = delete;
-
- private:
-  LoadedModel& model_;
-  std::unique_lock<std::mutex> lock_;
-};
-
 struct LoadedModelInfo {
   std::string id;
   std::filesystem::path path;
@@ -91,21 +80,22 @@ struct LoadedModelInfo {
   std::chrono::steady_clock::time_point expires;
 };
 
-// A snapshot of what the manager serves, for /metrics and /health. Today generation on a model
-// is one request at a time behind LoadedModel::mu and each sequence owns a contiguous KV slab,
-// so: `queued` = requests waiting for a model's mutex, `running` = requests holding one, and a
-// KV "block" is a whole sequence slab (`kv_cells_used` = n_ctx of every sequence in use). With
-// a scheduler and paged KV these become its queue, its running sequences and its paged blocks.
+// A snapshot of what the manager serves, for /metrics and /health: the schedulers' counters
+// summed over the loaded models.
 struct ServingStats {
-  uint32_t queued = 0;
-  uint32_t running = 0;
-  uint64_t kv_cells_total = 0;   // KV positions of all loaded models (n_ctx * n_seq each)
-  uint64_t kv_cells_used = 0;    // positions reserved by running sequences
-  uint64_t prefix_lookups = 0;   // prompt-prefix cache lookups (no prefix cache yet: 0)
-  uint64_t prefix_hits = 0;
+  uint32_t queued = 0;             // requests waiting for a sequence slot
+  uint32_t running = 0;            // sequences being generated (prefilling or decoding)
+  uint64_t kv_blocks_total = 0;    // KV blocks of all loaded models
+  uint64_t kv_blocks_used = 0;     // held by running sequences (shared blocks count once)
+  uint64_t kv_blocks_cached = 0;   // held only by prefix caches (reclaimable)
+  uint64_t kv_blocks_free = 0;
+  uint64_t prefix_lookups = 0;     // prompt-prefix cache lookups (one per admitted request)
+  uint64_t prefix_hits = 0;        // lookups that reused at least one block
+  uint64_t prefix_hit_tokens = 0;  // prompt positions not evaluated thanks to the cache
+  uint64_t preemptions = 0;        // sequences sent back to the queue for want of KV blocks
   uint32_t loaded_models = 0;
-  uint64_t loaded_bytes = 0;     // weights + KV of the loaded models
-  uint32_t loading = 0;          // model loads in progress
+  uint64_t loaded_bytes = 0;       // weights + KV of the loaded models
+  uint32_t loading = 0;            // model loads in progress
 };
 
 // Maps a model id to its file: kNotFound when the id is unknown or not downloaded (the message
