@@ -1,5 +1,6 @@
 #include "cli/service_commands.h"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -30,6 +31,12 @@ struct Settings {
   int port = kDefaultPort;
   fs::path cache_dir;
   int ttl_seconds = 600;
+  // Serving (docs/serving.md): sequences generated at once per model, requests waiting beyond
+  // them, KV cache per model (0: room for two full contexts), prompt-prefix reuse.
+  int parallel = 8;
+  int max_queued = 32;
+  int kv_cache_mib = 0;
+  bool prefix_cache = true;
 };
 
 fs::path SettingsPath(const FoundryHome& h) { return h.dir / "settings.json"; }
@@ -68,6 +75,13 @@ Settings LoadSettings(const FoundryHome& h) {
       s.cache_dir = ss["cacheDirectoryPath"].get<std::string>();
     if (ss.contains("defaultSecondsForModelTTL") && ss["defaultSecondsForModelTTL"].is_number_integer())
       s.ttl_seconds = ss["defaultSecondsForModelTTL"];
+    if (ss.contains("parallelRequests") && ss["parallelRequests"].is_number_integer())
+      s.parallel = std::clamp(ss["parallelRequests"].get<int>(), 1, 256);
+    if (ss.contains("maxQueuedRequests") && ss["maxQueuedRequests"].is_number_integer())
+      s.max_queued = std::clamp(ss["maxQueuedRequests"].get<int>(), 0, 4096);
+    if (ss.contains("kvCacheMiB") && ss["kvCacheMiB"].is_number_integer())
+      s.kv_cache_mib = std::max(ss["kvCacheMiB"].get<int>(), 0);
+    if (ss.contains("prefixCache") && ss["prefixCache"].is_boolean()) s.prefix_cache = ss["prefixCache"];
   }
   return s;
 }
@@ -81,7 +95,11 @@ json SettingsJson(const Settings& s) {
             {"schema", "http"},
             {"pipeName", "inference_agent"},
             {"defaultSecondsForModelTTL", s.ttl_seconds},
-            {"initialConnectionTimeoutInSeconds", 6}}}};
+            {"initialConnectionTimeoutInSeconds", 6},
+            {"parallelRequests", s.parallel},
+            {"maxQueuedRequests", s.max_queued},
+            {"kvCacheMiB", s.kv_cache_mib},
+            {"prefixCache", s.prefix_cache}}}};
 }
 
 using Endpoint = ServiceEndpoint;
@@ -229,6 +247,10 @@ struct SetFlags {
   std::string host;
   std::string cache_dir;
   int ttl = 0;
+  int parallel = 0;
+  int max_queued = -1;
+  int kv_cache_mib = -1;
+  std::string prefix_cache;
   bool show = false;
 };
 
@@ -243,6 +265,20 @@ int Set(const FoundryHome& h, const SetFlags& f) {
   if (!f.host.empty()) s.host = f.host, changed = true;
   if (!f.cache_dir.empty()) s.cache_dir = fs::absolute(f.cache_dir), changed = true;
   if (f.ttl > 0) s.ttl_seconds = f.ttl, changed = true;
+  if (f.parallel != 0) {
+    if (f.parallel < 1 || f.parallel > 256) return Fail(Status::InvalidArgument("--parallel must be in 1..256"));
+    s.parallel = f.parallel, changed = true;
+  }
+  if (f.max_queued >= 0) {
+    if (f.max_queued > 4096) return Fail(Status::InvalidArgument("--queue must be in 0..4096"));
+    s.max_queued = f.max_queued, changed = true;
+  }
+  if (f.kv_cache_mib >= 0) s.kv_cache_mib = f.kv_cache_mib, changed = true;
+  if (!f.prefix_cache.empty()) {
+    if (f.prefix_cache != "on" && f.prefix_cache != "off")
+      return Fail(Status::InvalidArgument("--prefix-cache must be on or off"));
+    s.prefix_cache = f.prefix_cache == "on", changed = true;
+  }
   if (!changed) {
     std::printf("No settings changed\n");
     if (f.show) std::printf("%s\n", SettingsJson(s).dump(2).c_str());
@@ -320,8 +356,12 @@ int Run(const FoundryHome& h, std::string host, int port) {
     }
     return out;
   };
-  runtime::ModelManager models(kernels, pool, find_model,
-                               {.default_ttl = std::chrono::seconds(s.ttl_seconds)});
+  runtime::ModelManagerOptions mo{.default_ttl = std::chrono::seconds(s.ttl_seconds),
+                                  .max_running = uint32_t(s.parallel),
+                                  .kv_budget_bytes = uint64_t(s.kv_cache_mib) << 20};
+  mo.scheduler.max_queued = uint32_t(s.max_queued);
+  mo.scheduler.prefix_cache = s.prefix_cache;
+  runtime::ModelManager models(kernels, pool, find_model, mo);
   // POST /openai/download: catalog models through the downloader (mirror included).
   auto prepare_download = [store](const std::string& name) -> Result<service::DownloadJob> {
     FOUNDRY_ASSIGN_OR_RETURN(const runtime::CatalogModel* m, store->catalog.Resolve(name, store->hw));
@@ -338,7 +378,11 @@ int Run(const FoundryHome& h, std::string host, int port) {
     std::fflush(stdout);
   };
   auto server = service::Server::Start(
-      {.host = host, .port = port, .model_dir = cache, .log = log}, models,
+      {.host = host, .port = port,
+       // A thread per streaming request: every running and queued one, for a few models, plus spares.
+       .http_threads = size_t(std::min(1024, 2 * (s.parallel + s.max_queued) + 16)),
+       .model_dir = cache, .log = log},
+      models,
       {.list_models = list_models,
        .foundry_list_json = [store] { return store->catalog.ToFoundryListJson(store->hw); },
        .prepare_download = prepare_download,
@@ -379,6 +423,12 @@ void AddServiceCommands(CLI::App& service, const FoundryHome& home, int* exit_co
   set->add_option("--host", set_flags->host, "Address to bind (127.0.0.1; 0.0.0.0 for LAN access)");
   set->add_option("--cachedir", set_flags->cache_dir, "Model cache directory");
   set->add_option("--ttl", set_flags->ttl, "Default model time-to-live in seconds");
+  set->add_option("--parallel", set_flags->parallel, "Requests generated at once per model (default 8)");
+  set->add_option("--queue", set_flags->max_queued,
+                  "Requests that may wait per model before new ones get 503 (default 32)");
+  set->add_option("--kv-cache-mib", set_flags->kv_cache_mib,
+                  "KV cache per model in MiB, shared by its requests (0: room for two full contexts)");
+  set->add_option("--prefix-cache", set_flags->prefix_cache, "Reuse KV of repeated prompt prefixes: on|off");
   set->add_flag("--show", set_flags->show, "Print the settings");
   set->callback([&home, set_flags, exit_code] { *exit_code = Set(home, *set_flags); });
   service.add_subcommand("diag", "Show settings, state and the end of the service log")

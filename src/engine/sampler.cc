@@ -100,15 +100,47 @@ TokenId Sampler::Draw() {
     return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
   };
   size_t n = cand_.size();
+  bool top_p_done = false;
   if (params_.top_k > 0 && size_t(params_.top_k) < n) {
     std::partial_sort(cand_.begin(), cand_.begin() + params_.top_k, cand_.end(), by_logit);
     n = size_t(params_.top_k);
-  } else {
-    std::sort(cand_.begin(), cand_.end(), by_logit);
+  } else if (params_.top_p < 1.0f) {
+    // Only the head of the sorted order matters: sort growing prefixes until one holds top_p
+    // of the probability mass (a full sort of a 150k vocabulary costs milliseconds a token).
+    float max = -INFINITY;
+    for (const Candidate& c : cand_) max = std::max(max, c.logit);
+    double sum = 0;
+    for (const Candidate& c : cand_) sum += std::exp(c.logit - max);
+    for (size_t k = std::min<size_t>(64, n);; k = std::min(n, k * 8)) {
+      std::partial_sort(cand_.begin(), cand_.begin() + long(k), cand_.end(), by_logit);
+      double cum = 0;
+      size_t keep = 0;
+      for (size_t i = 0; i < k && keep == 0; ++i) {
+        cum += float(std::exp(cand_[i].logit - max) / sum);
+        if (cum >= params_.top_p) keep = i + 1;
+      }
+      if (keep > 0 || k == n) {
+        n = keep > 0 ? keep : n;
+        break;
+      }
+    }
+    top_p_done = true;
+  } else if (params_.min_p > 0.0f) {
+    // min-p keeps the tokens within a factor min_p of the most likely one: sort just those.
+    float max = -INFINITY;
+    for (const Candidate& c : cand_) max = std::max(max, c.logit);
+    const float cut = max + std::log(params_.min_p);
+    size_t m = 0;
+    for (const Candidate& c : cand_) m += c.logit >= cut;
+    m = std::clamp<size_t>(m + 1, 1, n);  // one more: rounding at the cut is decided below
+    std::partial_sort(cand_.begin(), cand_.begin() + long(m), cand_.end(), by_logit);
+    n = m;
   }
+  // Without any cut (top_k, top_p and min_p off) the candidates stay in id order.
 
   auto softmax = [&](size_t count) {
-    const float max = cand_[0].logit;
+    float max = -INFINITY;
+    for (size_t i = 0; i < count; ++i) max = std::max(max, cand_[i].logit);
     double sum = 0;
     for (size_t i = 0; i < count; ++i) {
       cand_[i].p = std::exp(cand_[i].logit - max);
@@ -117,7 +149,7 @@ TokenId Sampler::Draw() {
     for (size_t i = 0; i < count; ++i) cand_[i].p = float(cand_[i].p / sum);
   };
 
-  if (params_.top_p < 1.0f) {
+  if (params_.top_p < 1.0f && !top_p_done) {
     softmax(n);
     double cum = 0;
     size_t keep = n;

@@ -149,6 +149,7 @@ ServingStats ModelManager::Stats() const {
     s.prefix_hits += t.prefix_hits;
     s.prefix_hit_tokens += t.prefix_hit_tokens;
     s.preemptions += t.preemptions;
+    s.cancelled += t.cancelled;
     s.loaded_models += 1;
     s.loaded_bytes += e.m->bytes;
   }

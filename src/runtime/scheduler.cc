@@ -113,7 +113,7 @@ struct Scheduler::Impl {
   std::vector<engine::BatchToken> batch;
   std::vector<size_t> owners;
   std::vector<float> logits;
-  uint64_t steps = 0, preemptions = 0;
+  uint64_t steps = 0, preemptions = 0, cancelled = 0;
   std::thread worker;
 };
 
@@ -166,12 +166,13 @@ bool Scheduler::Impl::Admit() {
 
 void Scheduler::Impl::DropCancelled() {
   for (size_t i = active.size(); i-- > 0;) {
-    bool cancelled;
+    bool is_cancelled;
     {
       std::lock_guard<std::mutex> lock(active[i].req->mu_);
-      cancelled = active[i].req->cancelled_;
+      is_cancelled = active[i].req->cancelled_;
     }
-    if (cancelled) {
+    if (is_cancelled) {
+      ++cancelled;
       active[i].req->seq_->Cancel();
       Finish(i);
     }
@@ -190,6 +191,7 @@ void Scheduler::Impl::DropCancelled() {
     }
   }
   for (auto& r : gone) {
+    ++cancelled;
     r->seq_->Cancel();
     GenerateResult res = r->seq_->Finish({});
     std::lock_guard<std::mutex> lock(r->mu_);
@@ -272,6 +274,7 @@ void Scheduler::Impl::Finish(size_t i, Status error) {
     return true;
   };
   Result<GenerateResult> res = error.ok() ? Result<GenerateResult>(seq.Finish(push)) : Result<GenerateResult>(error);
+  Publish();  // the stats show the blocks back before the client hears the end
   std::lock_guard<std::mutex> lock(r.mu_);
   r.result_ = std::move(res);
   r.ended_ = true;
@@ -292,6 +295,7 @@ void Scheduler::Impl::Publish() {
   stats.prefix_hit_tokens = prefix.hit_tokens();
   stats.steps = steps;
   stats.preemptions = preemptions;
+  stats.cancelled = cancelled;
 }
 
 void Scheduler::Impl::Run() {

@@ -144,6 +144,8 @@ std::string Metrics::Render() const {
   Gauge(out, "foundry_prefix_cache_hits_total", "Prompt-prefix cache hits.", double(s.prefix_hits), "counter");
   Gauge(out, "foundry_prefix_cache_hit_tokens_total", "Prompt positions reused from the prefix cache.",
         double(s.prefix_hit_tokens), "counter");
+  Gauge(out, "foundry_requests_cancelled_total", "Generations cancelled, mostly by clients that went away.",
+        double(s.cancelled), "counter");
   Gauge(out, "foundry_preemptions_total", "Sequences sent back to the queue for want of KV blocks.",
         double(s.preemptions), "counter");
   Gauge(out, "foundry_prefix_cache_hit_rate", "Hits / lookups of the prompt-prefix cache (0 without lookups).",

@@ -10,6 +10,7 @@
 //   foundry_queue_depth, foundry_running_sequences, foundry_kv_blocks_{used,cached,free},
 //   foundry_kv_block_positions, foundry_prefix_cache_{lookups,hits,hit_tokens}_total,
 //   foundry_prefix_cache_hit_rate, foundry_preemptions_total,
+//   foundry_requests_cancelled_total,
 //   foundry_loaded_models, foundry_loaded_model_bytes, foundry_models_loading,
 //   foundry_process_resident_memory_bytes
 // The gauges come from runtime::ModelManager::Stats() (the schedulers' counters) at scrape time.

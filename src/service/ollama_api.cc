@@ -8,6 +8,7 @@ using nlohmann::json;
 
 void SendOllamaError(httplib::Response& res, const Status& status) {
   res.status = HttpStatusFor(status);
+  if (res.status == 503) res.set_header("Retry-After", "1");  // busy or loading: try again soon
   res.set_content(json{{"error", status.message()}}.dump(-1, ' ', false, json::error_handler_t::replace),
                   "application/json");
 }

@@ -84,6 +84,11 @@ Result<RequestOptions> ParseRequestOptions(const json& body) {
     if (!it->is_boolean()) return Bad("stream", "must be a boolean");
     r.stream = it->get<bool>();
   }
+  // llama-server's and vLLM's extension: keep generating past end-of-generation tokens.
+  if (auto it = body.find("ignore_eos"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) return Bad("ignore_eos", "must be a boolean");
+    r.gen.stop_at_eog = !it->get<bool>();
+  }
   if (auto it = body.find("stream_options"); it != body.end() && it->is_object()) {
     if (auto u = it->find("include_usage"); u != it->end() && u->is_boolean()) r.include_usage = u->get<bool>();
   }

@@ -433,6 +433,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, runt
   const size_t threads = options.http_threads;
   impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   impl->http.set_keep_alive_max_count(100);
+  // Streams are many small writes: send each at once instead of waiting for the previous ACK
+  // (Nagle + delayed ACK add up to 40 ms per piece).
+  impl->http.set_tcp_nodelay(true);
   impl->Routes();
   if (options.port == 0) {
     impl->port = impl->http.bind_to_any_port(options.host);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 #include <cmath>
 #include <map>
 
@@ -67,6 +70,40 @@ TEST(Sampler, TopPAndMinPCut) {
   for (int i = 0; i < 2000; ++i) seen[m.Sample(Logits())]++;
   EXPECT_EQ(seen.size(), 3u);
   EXPECT_GT(seen[2], 0);
+}
+
+// A flat distribution over a big vocabulary: top_p's head holds thousands of tokens, more than
+// the first prefix the sampler sorts, so it must grow the sorted head to find the cut.
+TEST(Sampler, TopPOverALargeVocabularyKeepsExactlyTheSmallestHeadHoldingTheMass) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 0.5f);
+  std::vector<float> lg(8192);
+  for (float& l : lg) l = normal(rng);
+  std::vector<TokenId> order(lg.size());
+  for (size_t i = 0; i < lg.size(); ++i) order[i] = TokenId(i);
+  std::sort(order.begin(), order.end(), [&](TokenId a, TokenId b) { return lg[size_t(a)] > lg[size_t(b)] || (lg[size_t(a)] == lg[size_t(b)] && a < b); });
+  const float max = lg[size_t(order[0])];
+  double z = 0;
+  for (float l : lg) z += std::exp(l - max);
+  std::vector<int> rank(lg.size());
+  size_t keep = 0;
+  double cum = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    rank[size_t(order[i])] = int(i);
+    if (keep == 0) {
+      cum += float(std::exp(lg[size_t(order[i])] - max) / z);
+      if (cum >= 0.5) keep = i + 1;
+    }
+  }
+  ASSERT_GT(keep, 512u);  // beyond the first two sorted prefixes
+  Sampler s({.temperature = 1.0f, .top_k = 0, .top_p = 0.5f, .min_p = 0.0f, .seed = 9});
+  int max_rank = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const TokenId t = s.Sample(lg);
+    ASSERT_LT(size_t(rank[size_t(t)]), keep) << t;
+    max_rank = std::max(max_rank, rank[size_t(t)]);
+  }
+  EXPECT_GT(size_t(max_rank), keep * 3 / 4);  // the whole head is drawn from
 }
 
 TEST(Sampler, PenaltiesChangeTheGreedyChoice) {

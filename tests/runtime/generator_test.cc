@@ -116,7 +116,7 @@ TEST_F(GeneratorTest, KeepSpecialStreamsChosenControlTokensAsText) {
   o.sampling = {.temperature = 1.0f, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f};
   engine::TokenId control = -1;
   Result<GenerateResult> plain = Status::NotFound("no run");
-  for (uint64_t seed = 0; seed < 32 && control < 0; ++seed) {
+  for (uint64_t seed = 0; seed < 256 && control < 0; ++seed) {
     o.sampling.seed = seed;
     plain = Generate(*ctx_, prompt, o);
     ASSERT_TRUE(plain.ok());

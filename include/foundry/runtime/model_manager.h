@@ -93,6 +93,7 @@ struct ServingStats {
   uint64_t prefix_hits = 0;        // lookups that reused at least one block
   uint64_t prefix_hit_tokens = 0;  // prompt positions not evaluated thanks to the cache
   uint64_t preemptions = 0;        // sequences sent back to the queue for want of KV blocks
+  uint64_t cancelled = 0;          // requests cancelled (clients that went away)
   uint32_t loaded_models = 0;
   uint64_t loaded_bytes = 0;       // weights + KV of the loaded models
   uint32_t loading = 0;            // model loads in progress

@@ -63,6 +63,7 @@ struct SchedulerStats {
   uint32_t kv_block_positions = 0;  // positions per block
   uint64_t prefix_lookups = 0, prefix_hits = 0, prefix_hit_tokens = 0;
   uint64_t steps = 0, preemptions = 0;
+  uint64_t cancelled = 0;           // requests ended by Cancel() (e.g. a client that went away)
 };
 
 // One submitted generation. Pieces come out in order through Next(); Cancel() ends it early.
