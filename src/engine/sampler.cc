@@ -169,11 +169,17 @@ TokenId Sampler::Draw() {
     while (keep < n && cand_[keep].p >= cut) ++keep;
     n = keep;
   }
-  for (size_t i = 0; i < n; ++i) cand_[i].logit /= params_.temperature;
-  softmax(n);
-
+  // Draw from exp((logit - max) / T) without normalising: u is scaled by the sum instead.
+  float max = -INFINITY;
+  for (size_t i = 0; i < n; ++i) max = std::max(max, cand_[i].logit);
+  const float inv_t = 1.0f / params_.temperature;
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    cand_[i].p = std::exp((cand_[i].logit - max) * inv_t);
+    sum += cand_[i].p;
+  }
   // Uniform in [0, 1) from 53 random bits: identical on every standard library.
-  const double u = double(rng_() >> 11) * 0x1p-53;
+  const double u = double(rng_() >> 11) * 0x1p-53 * sum;
   double cum = 0;
   for (size_t i = 0; i < n; ++i) {
     cum += cand_[i].p;

@@ -325,10 +325,9 @@ void Scheduler::Impl::Run() {
       Publish();
       continue;
     }
-    // Logits rows come in batch order, one per entry that asked for them.
-    std::vector<std::pair<size_t, Status>> ended;  // (index into active, error or Ok)
-    size_t row = 0;
-    const size_t n_vocab = ctx->model().hparams().n_vocab;
+    // Logits rows come in batch order, one per entry that asked for them (at most one per
+    // sequence: its last pending token).
+    std::vector<size_t> sampling;  // indices into active, in row order
     for (size_t e = 0; e < batch.size(); ++e) {
       Active& a = active[owners[e]];
       Sequence& seq = *a.req->seq_;
@@ -337,18 +336,27 @@ void Scheduler::Impl::Run() {
         prefix.Insert(seq.tokens(), kv.block_table(a.slot), seq.n_prompt() / kBlock);
         a.prompt_cached = true;
       }
-      if (!batch[e].want_logits) continue;
-      Request& r = *a.req;
-      auto push = [&r](std::string_view text, std::span<const engine::SampledToken> toks) {
-        std::lock_guard<std::mutex> lock(r.mu_);
-        r.pieces_.push_back({std::string(text), {toks.begin(), toks.end()}});
-        r.cv_.notify_all();
-        return true;
-      };
-      Status step = seq.Step(std::span<float>(logits.data() + row * n_vocab, n_vocab), push);
-      ++row;
-      if (!step.ok() || seq.done()) ended.emplace_back(owners[e], std::move(step));
+      if (batch[e].want_logits) sampling.push_back(owners[e]);
     }
+    // Sampling touches only each sequence's own state: spread it over the pool (a softmax over
+    // a 150k vocabulary is about a millisecond).
+    const size_t n_vocab = ctx->model().hparams().n_vocab;
+    std::vector<Status> step(sampling.size());
+    ctx->pool().ParallelFor(int64_t(sampling.size()), 1, [&](int64_t begin, int64_t end) {
+      for (int64_t k = begin; k < end; ++k) {
+        Request& r = *active[sampling[size_t(k)]].req;
+        auto push = [&r](std::string_view text, std::span<const engine::SampledToken> toks) {
+          std::lock_guard<std::mutex> lock(r.mu_);
+          r.pieces_.push_back({std::string(text), {toks.begin(), toks.end()}});
+          r.cv_.notify_all();
+          return true;
+        };
+        step[size_t(k)] = r.seq_->Step(std::span<float>(logits.data() + size_t(k) * n_vocab, n_vocab), push);
+      }
+    });
+    std::vector<std::pair<size_t, Status>> ended;  // (index into active, error or Ok)
+    for (size_t k = 0; k < sampling.size(); ++k)
+      if (!step[k].ok() || active[sampling[k]].req->seq_->done()) ended.emplace_back(sampling[k], std::move(step[k]));
     // A sequence asks for logits once per step, so indices are distinct; finish from the back.
     std::sort(ended.begin(), ended.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
     for (auto& [i, st] : ended) Finish(i, std::move(st));

@@ -59,6 +59,7 @@ class Context {
   const Model& model() const { return *model_; }
   uint32_t n_ctx() const { return kv_.n_ctx(); }
   KvCache& kv_cache() { return kv_; }
+  ThreadPool& pool() const { return pool_; }
   const KvCache& kv_cache() const { return kv_; }
 
  private:
