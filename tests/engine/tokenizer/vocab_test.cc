@@ -88,6 +88,25 @@ TEST(VocabTest, DefaultIdsOutsideTheVocabularyAreDisabled) {
   EXPECT_EQ(v->MergeRank("b", "a"), -1);
 }
 
+TEST(VocabTest, MergeRanksKeepTheFirstOfDuplicatesAndSplitAtTheFirstInnerSpace) {
+  TinyVocab t{.model = "gpt2",
+              .pre = "gpt-2",
+              .tokens = {"a", "b", " ", "x", "ab"},
+              .merges = {"a b", "nospace", "  x", "a b", "b ", "a b c"}};
+  auto v = LoadTiny(WriterFor(t));
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_EQ(v->n_merges(), 6);
+  EXPECT_EQ(v->MergeRank("a", "b"), 0);   // the duplicate at rank 3 does not replace it
+  EXPECT_EQ(v->MergeRank(" ", "x"), 2);   // "  x": the split is at index >= 1
+  EXPECT_EQ(v->MergeRank("b", ""), 4);    // nothing after the space
+  EXPECT_EQ(v->MergeRank("a", "b c"), 5); // only the first inner space splits
+  EXPECT_EQ(v->MergeRank("a b", "c"), -1);
+  EXPECT_EQ(v->MergeRank("", ""), 1);     // a merge without a space reads as ("", "")
+  EXPECT_EQ(v->merge(1), std::make_pair(std::string_view(), std::string_view()));
+  EXPECT_EQ(v->merge(5), std::make_pair(std::string_view("a"), std::string_view("b c")));
+  EXPECT_EQ(v->MergeRank("nospace", ""), -1);
+}
+
 TEST(VocabTest, BpePreTokenizerFlags) {
   TinyVocab t{.model = "gpt2", .pre = "llama-bpe", .tokens = {"a", "b"}, .merges = {"a b"}};
   auto llama3 = LoadTiny(WriterFor(t));
