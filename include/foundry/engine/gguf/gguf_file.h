@@ -128,6 +128,11 @@ class GgufFile {
   void EvictFromMemory(std::span<const std::byte> range) const {
     if (map_) map_->Evict(range);
   }
+  // Marks tensor bytes that are only read in small scattered pieces (embedding rows) as such;
+  // see MappedFile::AdviseRandomAccess. A no-op for a GgufFile built from bytes.
+  void AdviseRandomAccess(std::span<const std::byte> range) const {
+    if (map_) map_->AdviseRandomAccess(range);
+  }
 
   const std::vector<GgufKv>& metadata() const { return kvs_; }  // in file order
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
