@@ -424,6 +424,14 @@ void BuildByteTokens(Vocab& v) {
 
 }  // namespace
 
+size_t Vocab::memory_bytes() const {
+  auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  return bytes(text_arena) + bytes(text_offsets) + bytes(scores) + bytes(attrs) +
+         token_index.memory_bytes() + bytes(merge_arena) + bytes(merge_offsets) +
+         bytes(merge_splits) + merge_index.memory_bytes() + bytes(special_tokens) +
+         bytes(eog_ids) + model_name.capacity() + pre.capacity();
+}
+
 Result<Vocab> LoadVocab(const GgufFile& file) {
   Vocab v;
   FOUNDRY_RETURN_IF_ERROR(SetModelDefaults(file, v));

@@ -82,6 +82,8 @@ struct Vocab {
     });
   }
   bool IsValid(TokenId id) const { return id >= 0 && id < n_vocab(); }
+  // Heap bytes held by the tables (texts, offsets, scores, attributes, indexes, special lists).
+  size_t memory_bytes() const;
 
   VocabKind kind = VocabKind::kSpm;
   std::string model_name;                      // tokenizer.ggml.model
