@@ -41,34 +41,57 @@ Result<MappedFile> MappedFile::Open(const std::filesystem::path& path) {
     }
     f.data_ = static_cast<const std::byte*>(p);
   }
-  ::close(fd);  // the mapping keeps the file alive
+  f.fd_ = fd;
   return f;
 }
 
-void MappedFile::Evict(std::span<const std::byte> range) const {
-  if (range.empty() || range.data() < data_ || range.data() + range.size() > data_ + size_) return;
+std::pair<uintptr_t, uintptr_t> MappedFile::InnerPages(std::span<const std::byte> range) const {
+  if (range.empty() || range.data() < data_ || range.data() + range.size() > data_ + size_)
+    return {0, 0};
   const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
   const uintptr_t begin = (uintptr_t(range.data()) + page - 1) / page * page;
   const uintptr_t end = (uintptr_t(range.data()) + range.size()) / page * page;
+  return end > begin ? std::make_pair(begin, end) : std::make_pair(uintptr_t(0), uintptr_t(0));
+}
+
+void MappedFile::Evict(std::span<const std::byte> range) const {
+  const auto [begin, end] = InnerPages(range);
   // MADV_DONTNEED on a shared file mapping only unmaps the pages; the file and the page cache
   // are untouched, so later reads see the same bytes.
   if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
+void MappedFile::AdviseRandomAccess(std::span<const std::byte> range) const {
+  const auto [begin, end] = InnerPages(range);
+  if (end <= begin) return;
+  void* p = reinterpret_cast<void*>(begin);
+  (void)::madvise(p, end - begin, MADV_RANDOM);
+  // The page cache drops only pages no one maps: unmap ours first.
+  (void)::madvise(p, end - begin, MADV_DONTNEED);
+  if (fd_ >= 0)
+    (void)::posix_fadvise(fd_, off_t(begin - uintptr_t(data_)), off_t(end - begin),
+                          POSIX_FADV_DONTNEED);
+}
+
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    : data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      fd_(std::exchange(other.fd_, -1)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
     if (data_) ::munmap(const_cast<std::byte*>(data_), size_);
+    if (fd_ >= 0) ::close(fd_);
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
+    fd_ = std::exchange(other.fd_, -1);
   }
   return *this;
 }
 
 MappedFile::~MappedFile() {
   if (data_) ::munmap(const_cast<std::byte*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace foundry

@@ -206,6 +206,16 @@ Result<std::shared_ptr<const Model>> Model::Load(const std::filesystem::path& pa
                                },
                                options.pool));
     }
+    // Unless it doubles as an unpacked output matrix, token_embd is only read row by row
+    // (DequantizeRow, one row per token); without this each looked-up row would map a whole
+    // large page-cache folio (~600 KiB each on this machine's kernel).
+    if (m->output_.data != m->token_embd_.data || m->output_.packed != nullptr)
+      f.AdviseRandomAccess(
+          {m->token_embd_.data, m->token_embd_.row_bytes * size_t(m->token_embd_.n_rows)});
+    // The tokenizer and the hyperparameters copied what they need; the metadata (mostly the
+    // token and merge arrays, ~6 MiB for a 152k vocabulary) leaves resident memory and is faulted
+    // back in only where read again (the chat template).
+    f.EvictFromMemory(f.bytes().first(size_t(f.data_offset())));
     return Status::Ok();
   };
   if (Status st = load(); !st.ok()) return ctx(st);

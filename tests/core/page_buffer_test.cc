@@ -68,5 +68,31 @@ TEST(MappedFileTest, EvictKeepsBytesReadable) {
   std::filesystem::remove(path);
 }
 
+TEST(MappedFileTest, AdviseRandomAccessKeepsBytesReadable) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("advise_test_" + std::to_string(::getpid()));
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < (1 << 21); ++i) out.put(char(i * 17 + 3));
+  }
+  Result<MappedFile> opened = MappedFile::Open(path);
+  ASSERT_TRUE(opened.ok());
+  MappedFile f = std::move(*opened);  // the moved-to object owns mapping and descriptor
+  auto bytes = f.bytes();
+  uint64_t before = 0;
+  for (std::byte b : bytes) before = before * 131 + uint64_t(b);
+  f.AdviseRandomAccess(bytes.subspan(5000, 1 << 20));  // unaligned ends
+  f.AdviseRandomAccess(std::span<const std::byte>());  // empty and foreign ranges are ignored
+  const std::byte outside[4] = {};
+  f.AdviseRandomAccess(outside);
+  // Scattered reads (the access pattern the advice is for), then everything.
+  for (size_t i = 5000; i < (1 << 20); i += 70001)
+    EXPECT_EQ(bytes[i], std::byte(char(int(i) * 17 + 3)));
+  uint64_t after = 0;
+  for (std::byte b : f.bytes()) after = after * 131 + uint64_t(b);
+  EXPECT_EQ(before, after);
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace foundry

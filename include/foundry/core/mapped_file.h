@@ -1,10 +1,13 @@
 #pragma once
-// MappedFile: a whole file mapped read-only (RAII). Move-only.
+// MappedFile: a whole file mapped read-only (RAII; holds the mapping and one descriptor).
+// Move-only.
 // Thread-safety: immutable after Open(); the bytes may be read from any thread.
 
 #include <cstddef>
 #include <filesystem>
+#include <cstdint>
 #include <span>
+#include <utility>
 
 #include "foundry/core/status.h"
 
@@ -34,9 +37,23 @@ class MappedFile {
   // declines or `range` is not inside the mapping.
   void Evict(std::span<const std::byte> range) const;
 
+  // For data that will be read in small scattered pieces (embedding rows looked up by token
+  // id): stops read-ahead for `range` (MADV_RANDOM) and drops its pages from this process and,
+  // where no one else maps them, from the page cache (POSIX_FADV_DONTNEED). Linux >= 6.x keeps
+  // sequentially read file data in large folios and maps a whole folio (up to 2 MiB) on a fault,
+  // so one 1 KiB row would otherwise cost ~600 KiB of resident memory; after this call a read
+  // faults in one page. The cost: the range is read from disk again when next touched (one page
+  // per fault). A hint like Evict(): a no-op where the OS declines or `range` is not inside.
+  void AdviseRandomAccess(std::span<const std::byte> range) const;
+
  private:
+  // The page-aligned part of `range` lying wholly inside the mapping, as [begin, end) addresses;
+  // begin == end when there is none.
+  std::pair<uintptr_t, uintptr_t> InnerPages(std::span<const std::byte> range) const;
+
   const std::byte* data_ = nullptr;
   size_t size_ = 0;
+  int fd_ = -1;  // kept open for posix_fadvise
 };
 
 }  // namespace foundry

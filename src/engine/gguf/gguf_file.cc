@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <unordered_set>
 
 #include "foundry/core/byte_reader.h"
@@ -90,6 +91,42 @@ std::string Printable(std::string_view s) {
   }
   return out;
 }
+
+}  // namespace
+
+// Fills a GgufStringArray with the elements the parser reads, in order (they lie back to back
+// in the file, each after its length prefix).
+class GgufStringArrayBuilder {
+ public:
+  GgufStringArrayBuilder(GgufStringArray* array, size_t count, uint32_t prefix_bytes)
+      : a_(array) {
+    a_->prefix_bytes_ = prefix_bytes;
+    a_->offsets_.reserve(count + 1);
+  }
+
+  // Appends the next element (`s` views the file bytes right after its length prefix). false
+  // when the array's bytes would exceed 4 GiB.
+  bool Add(std::string_view s) {
+    if (a_->offsets_.empty()) a_->base_ = s.data();
+    const uint64_t begin = uint64_t(s.data() - a_->base_);
+    const uint64_t end = begin + s.size() + a_->prefix_bytes_;
+    if (end > std::numeric_limits<uint32_t>::max()) return false;
+    a_->offsets_.push_back(uint32_t(begin));
+    end_ = uint32_t(end);
+    return true;
+  }
+
+  // Closes the array after its last element.
+  void Finish() {
+    if (!a_->offsets_.empty()) a_->offsets_.push_back(end_);
+  }
+
+ private:
+  GgufStringArray* a_;
+  uint32_t end_ = 0;
+};
+
+namespace {
 
 // Parses the file body. Strings/counts are u64 in v2/v3 and u32 in v1.
 class Parser {
@@ -181,12 +218,13 @@ class Parser {
     if (v->count > r_.remaining())
       return Bad(ctx + ": array count " + std::to_string(v->count) + " exceeds the file size");
     if (v->elem_type == GgufType::kString) {
-      v->strings.reserve(size_t(v->count));
+      GgufStringArrayBuilder strings(&v->strings, size_t(v->count), v1_ ? 4 : 8);
       for (uint64_t k = 0; k < v->count; ++k) {
         std::string_view s;
         FOUNDRY_RETURN_IF_ERROR(ReadString(ctx.c_str(), &s));
-        v->strings.push_back(s);
+        if (!strings.Add(s)) return Bad(ctx + ": string array larger than 4 GiB");
       }
+      strings.Finish();
     } else if (v->elem_type == GgufType::kArray) {
       v->items.resize(size_t(v->count));
       for (uint64_t k = 0; k < v->count; ++k)

@@ -190,28 +190,31 @@ Status LoadTokens(const GgufFile& file, Vocab& v) {
   std::string scratch;
   size_t total = 0;
   for (size_t i = 0; i < n; ++i) total += text_of(i, scratch).size();
-  // Sized once: the map keys below point into the arena, so it must never reallocate.
+  if (total > std::numeric_limits<uint32_t>::max())
+    return Status::InvalidArgument(std::string(kKeyTokens) + ": the token texts exceed 4 GiB");
   v.text_arena.resize(total);
   v.text_offsets.resize(n + 1);
-  v.token_to_id.reserve(n);
-  size_t at = 0;
+  uint32_t at = 0;
   for (size_t i = 0; i < n; ++i) {
     std::string_view s = text_of(i, scratch);
     std::memcpy(v.text_arena.data() + at, s.data(), s.size());
     v.text_offsets[i] = at;
-    at += s.size();
+    at += static_cast<uint32_t>(s.size());
     v.max_token_bytes = std::max(v.max_token_bytes, s.size());
   }
   v.text_offsets[n] = at;
   v.scores.assign(n, 0.0f);
   v.attrs.assign(n, kAttrNormal);
+  v.token_index.Reset(n);
   for (size_t i = 0; i < n; ++i) {
     const TokenId id = static_cast<TokenId>(i);
-    auto [it, inserted] = v.token_to_id.emplace(v.text(id), id);
-    if (!inserted) {
+    const std::string_view s = v.text(id);
+    const TokenId first =
+        v.token_index.Insert(TextHash(s), id, [&](TokenId other) { return v.text(other) == s; });
+    if (first >= 0) {
       return Status::InvalidArgument(std::string(kKeyTokens) + ": duplicate token '" +
-                                     std::string(v.text(id)) + "' at ids " +
-                                     std::to_string(it->second) + " and " + std::to_string(i));
+                                     std::string(s) + "' at ids " + std::to_string(first) +
+                                     " and " + std::to_string(i));
     }
   }
 
@@ -241,25 +244,31 @@ Status LoadMerges(const GgufFile& file, Vocab& v) {
     return Status::InvalidArgument(std::string(kKeyMerges) + " is missing (required by gpt2)");
   if (merges->strings.size() > size_t(std::numeric_limits<int32_t>::max()))
     return Status::InvalidArgument(std::string(kKeyMerges) + " has too many entries");
+  const size_t n = merges->strings.size();
   size_t total = 0;
   for (std::string_view m : merges->strings) total += m.size();
-  v.merge_arena.resize(total);  // never reallocated: the map keys point into it
-  v.merge_ranks.reserve(merges->strings.size());
-  size_t at = 0;
-  for (size_t i = 0; i < merges->strings.size(); ++i) {
+  if (total > std::numeric_limits<uint32_t>::max())
+    return Status::InvalidArgument(std::string(kKeyMerges) + ": the merge texts exceed 4 GiB");
+  v.merge_arena.resize(total);
+  v.merge_offsets.resize(n + 1);
+  v.merge_splits.resize(n);
+  v.merge_index.Reset(n);
+  uint32_t at = 0;
+  for (size_t i = 0; i < n; ++i) {
     std::string_view m = merges->strings[i];
     std::memcpy(v.merge_arena.data() + at, m.data(), m.size());
-    std::string_view stored(v.merge_arena.data() + at, m.size());
-    at += m.size();
+    v.merge_offsets[i] = at;
+    at += static_cast<uint32_t>(m.size());
     // "A B" splits at the first space at index >= 1 (so "  x" is (" ", "x")); a merge with no
     // such space becomes ("", ""), which never matches, as in the reference.
-    std::string_view left, right;
-    const size_t pos = stored.find(' ', 1);
-    if (pos != std::string_view::npos) {
-      left = stored.substr(0, pos);
-      right = stored.substr(pos + 1);
-    }
-    v.merge_ranks.emplace(std::make_pair(left, right), static_cast<int32_t>(i));  // first wins
+    const size_t pos = m.find(' ', 1);
+    v.merge_splits[i] = pos == std::string_view::npos ? 0 : static_cast<uint32_t>(pos);
+  }
+  v.merge_offsets[n] = at;
+  for (size_t i = 0; i < n; ++i) {
+    const std::pair<std::string_view, std::string_view> key = v.merge(static_cast<int32_t>(i));
+    v.merge_index.Insert(PairHash(key.first, key.second), static_cast<int32_t>(i),
+                         [&](int32_t other) { return v.merge(other) == key; });  // first wins
   }
   return Status::Ok();
 }
@@ -414,6 +423,14 @@ void BuildByteTokens(Vocab& v) {
 }
 
 }  // namespace
+
+size_t Vocab::memory_bytes() const {
+  auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  return bytes(text_arena) + bytes(text_offsets) + bytes(scores) + bytes(attrs) +
+         token_index.memory_bytes() + bytes(merge_arena) + bytes(merge_offsets) +
+         bytes(merge_splits) + merge_index.memory_bytes() + bytes(special_tokens) +
+         bytes(eog_ids) + model_name.capacity() + pre.capacity();
+}
 
 Result<Vocab> LoadVocab(const GgufFile& file) {
   Vocab v;

@@ -6,18 +6,19 @@
 // empty text is renamed "[EMPTY_<id>]" as the reference does); every special id is -1 or in
 // [0, n_vocab); `special_tokens` and `eog_ids` hold valid ids.
 //
-// Ownership: all token and merge texts live in arenas owned by the Vocab; the string_view keys
-// of the lookup maps point into them, so a Vocab can be moved (vectors keep their buffers) but
-// not copied. Thread-safety: immutable after LoadVocab(); safe to read from any thread.
+// Ownership: all token and merge texts live in arenas owned by the Vocab; the lookup tables
+// hold only ids and hashes (see id_hash_table.h), so a 150k-token BPE vocabulary with its
+// merges takes ~10 MiB. A Vocab can be moved but not copied (it is large).
+// Thread-safety: immutable after LoadVocab(); safe to read from any thread.
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "engine/tokenizer/id_hash_table.h"
 #include "engine/tokenizer/pre_tokenizer.h"
 #include "foundry/core/status.h"
 #include "foundry/engine/gguf/gguf_file.h"
@@ -38,13 +39,13 @@ enum TokenAttr : uint32_t {
   kAttrRstrip = 1u << 8,  // ... and on its right
 };
 
-struct PairHash {
-  size_t operator()(const std::pair<std::string_view, std::string_view>& p) const {
-    const size_t a = std::hash<std::string_view>{}(p.first);
-    const size_t b = std::hash<std::string_view>{}(p.second);
-    return a ^ (b + 0x9E3779B97F4A7C15ull + (a << 6) + (a >> 2));
-  }
-};
+// Hashes of a token text and of a merge pair, as the lookup tables index them.
+inline uint64_t TextHash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+inline uint64_t PairHash(std::string_view left, std::string_view right) {
+  const uint64_t a = TextHash(left);
+  const uint64_t b = TextHash(right);
+  return a ^ (b + 0x9E3779B97F4A7C15ull + (a << 6) + (a >> 2));
+}
 
 struct Vocab {
   Vocab() = default;
@@ -61,32 +62,50 @@ struct Vocab {
   }
   // The id whose text is exactly `s`, or -1.
   TokenId Find(std::string_view s) const {
-    auto it = token_to_id.find(s);
-    return it == token_to_id.end() ? -1 : it->second;
+    return token_index.Find(TextHash(s), [&](TokenId id) { return text(id) == s; });
   }
+  // The sides of merge `rank` (REQUIRES 0 <= rank < n_merges()); ("", "") for a merge text
+  // without a separating space.
+  std::pair<std::string_view, std::string_view> merge(int32_t rank) const {
+    const uint32_t b = merge_offsets[size_t(rank)], e = merge_offsets[size_t(rank) + 1];
+    const uint32_t split = merge_splits[size_t(rank)];
+    if (split == 0) return {};
+    return {{merge_arena.data() + b, split},
+            {merge_arena.data() + b + split + 1, e - b - split - 1}};
+  }
+  int32_t n_merges() const { return static_cast<int32_t>(merge_splits.size()); }
   // Merge rank of the pair (left, right) (its index in tokenizer.ggml.merges), or -1.
   int32_t MergeRank(std::string_view left, std::string_view right) const {
-    auto it = merge_ranks.find({left, right});
-    return it == merge_ranks.end() ? -1 : it->second;
+    return merge_index.Find(PairHash(left, right), [&](int32_t rank) {
+      const auto [l, r] = merge(rank);
+      return l == left && r == right;
+    });
   }
   bool IsValid(TokenId id) const { return id >= 0 && id < n_vocab(); }
+  // Heap bytes held by the tables (texts, offsets, scores, attributes, indexes, special lists).
+  size_t memory_bytes() const;
 
   VocabKind kind = VocabKind::kSpm;
   std::string model_name;                      // tokenizer.ggml.model
   std::string pre;                             // tokenizer.ggml.pre ("" when absent)
   const PreTokenizerSpec* pre_spec = nullptr;  // BPE only; points into a static table
 
-  // Token texts back to back; token i is [text_offsets[i], text_offsets[i + 1]).
+  // Token texts back to back; token i is [text_offsets[i], text_offsets[i + 1]) (< 4 GiB in
+  // all, which LoadVocab checks).
   std::vector<char> text_arena;
-  std::vector<size_t> text_offsets;
-  std::vector<float> scores;    // [n_vocab]; 0 when the file has none
-  std::vector<uint32_t> attrs;  // [n_vocab]; TokenAttr bits
-  std::unordered_map<std::string_view, TokenId> token_to_id;
+  std::vector<uint32_t> text_offsets;  // [n_vocab + 1]
+  std::vector<float> scores;           // [n_vocab]; 0 when the file has none
+  std::vector<uint32_t> attrs;         // [n_vocab]; TokenAttr bits
+  IdHashTable token_index;             // TextHash(text) -> id
   size_t max_token_bytes = 0;
 
-  // BPE merges: (left, right) -> rank; views into merge_arena.
+  // BPE merges, in rank order: merge r is the text [merge_offsets[r], merge_offsets[r + 1]) of
+  // merge_arena ("left right"); merge_splits[r] is the index of its separating space, 0 when
+  // it has none (such a merge reads as ("", "")).
   std::vector<char> merge_arena;
-  std::unordered_map<std::pair<std::string_view, std::string_view>, int32_t, PairHash> merge_ranks;
+  std::vector<uint32_t> merge_offsets;  // [n_merges + 1]
+  std::vector<uint32_t> merge_splits;   // [n_merges]
+  IdHashTable merge_index;              // PairHash(left, right) -> rank (the first one wins)
 
   // SPM byte fallback: token for each byte ("<0xHH>", else the one-byte text), or -1.
   std::array<TokenId, 256> byte_tokens{};

@@ -74,6 +74,27 @@ TEST(GgufFile, RoundTripsEveryValueTypeWeWrite) {
   EXPECT_EQ(f->GetString("llama.block_count").status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(GgufFile, StringArraysIndexAndIterate) {
+  GgufWriter w;
+  w.AddString("general.architecture", "llama");
+  std::vector<std::string> items = {"", "x", "", std::string(300, 'y'), "\xE2\x96\x81z", ""};
+  w.AddStringArray("a.items", items);
+  w.AddStringArray("a.none", std::vector<std::string>{});
+  auto f = GgufFile::FromBytes(w.Finish());
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const GgufStringArray& a = f->Find("a.items")->strings;
+  ASSERT_EQ(a.size(), items.size());
+  for (size_t i = 0; i < items.size(); ++i) EXPECT_EQ(a[i], items[i]) << i;
+  std::vector<std::string> seen;
+  for (std::string_view s : a) seen.emplace_back(s);
+  EXPECT_EQ(seen, items);
+  const GgufStringArray& none = f->Find("a.none")->strings;
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none.begin(), none.end());
+  EXPECT_FALSE(a == none);
+  EXPECT_TRUE(a == a);
+}
+
 TEST(GgufFile, NestedArrays) {
   // Build [[1, 2], [3]] of u8 by hand: element type ARRAY, count 2, then two arrays.
   GgufWriter w;

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "engine/tokenizer/vocab_builder.h"
+#include "support/shared_data.h"
 
 namespace foundry::engine::testing {
 namespace {
@@ -86,6 +87,44 @@ TEST(VocabTest, DefaultIdsOutsideTheVocabularyAreDisabled) {
   EXPECT_TRUE(v->eog_ids.empty());
   EXPECT_EQ(v->MergeRank("a", "b"), 0);
   EXPECT_EQ(v->MergeRank("b", "a"), -1);
+}
+
+TEST(VocabTest, MergeRanksKeepTheFirstOfDuplicatesAndSplitAtTheFirstInnerSpace) {
+  TinyVocab t{.model = "gpt2",
+              .pre = "gpt-2",
+              .tokens = {"a", "b", " ", "x", "ab"},
+              .merges = {"a b", "nospace", "  x", "a b", "b ", "a b c"}};
+  auto v = LoadTiny(WriterFor(t));
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_EQ(v->n_merges(), 6);
+  EXPECT_EQ(v->MergeRank("a", "b"), 0);   // the duplicate at rank 3 does not replace it
+  EXPECT_EQ(v->MergeRank(" ", "x"), 2);   // "  x": the split is at index >= 1
+  EXPECT_EQ(v->MergeRank("b", ""), 4);    // nothing after the space
+  EXPECT_EQ(v->MergeRank("a", "b c"), 5); // only the first inner space splits
+  EXPECT_EQ(v->MergeRank("a b", "c"), -1);
+  EXPECT_EQ(v->MergeRank("", ""), 1);     // a merge without a space reads as ("", "")
+  EXPECT_EQ(v->merge(1), std::make_pair(std::string_view(), std::string_view()));
+  EXPECT_EQ(v->merge(5), std::make_pair(std::string_view("a"), std::string_view("b c")));
+  EXPECT_EQ(v->MergeRank("nospace", ""), -1);
+}
+
+TEST(VocabTest, LargeBpeVocabularyStaysCompact) {
+  // qwen2: 151,936 tokens and 151,387 merges. The tables are ~10 MiB (node-based hash maps took
+  // ~25 MiB); the texts alone are ~2.5 MiB.
+  auto file = GgufFile::Open(foundry::testing::SharedPath("tokenizer/ggml-vocab-qwen2.gguf"));
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  auto v = tokenizer::LoadVocab(*file);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_GT(v->n_vocab(), 150000);
+  ASSERT_GT(v->n_merges(), 150000);
+  EXPECT_LT(v->memory_bytes(), size_t(12) << 20);
+  EXPECT_GT(v->memory_bytes(), v->text_arena.size() + v->merge_arena.size());
+  // Every token and every merge is found again through the compact indexes.
+  for (TokenId id = 0; id < v->n_vocab(); ++id) ASSERT_EQ(v->Find(v->text(id)), id);
+  for (int32_t r = 0; r < v->n_merges(); ++r) {
+    const auto [left, right] = v->merge(r);
+    ASSERT_LE(v->MergeRank(left, right), r);  // a duplicate finds its first occurrence
+  }
 }
 
 TEST(VocabTest, BpePreTokenizerFlags) {
