@@ -61,16 +61,17 @@ void MappedFile::Evict(std::span<const std::byte> range) const {
   if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
-void MappedFile::AdviseRandomAccess(std::span<const std::byte> range) const {
-  const auto [begin, end] = InnerPages(range);
-  if (end <= begin) return;
-  void* p = reinterpret_cast<void*>(begin);
-  (void)::madvise(p, end - begin, MADV_RANDOM);
-  // The page cache drops only pages no one maps: unmap ours first.
-  (void)::madvise(p, end - begin, MADV_DONTNEED);
-  if (fd_ >= 0)
-    (void)::posix_fadvise(fd_, off_t(begin - uintptr_t(data_)), off_t(end - begin),
-                          POSIX_FADV_DONTNEED);
+bool MappedFile::ReadInto(std::span<const std::byte> range, std::byte* out) const {
+  if (fd_ < 0 || range.data() < data_ || range.data() + range.size() > data_ + size_) return false;
+  size_t done = 0;
+  const off_t offset = off_t(range.data() - data_);
+  while (done < range.size()) {
+    const ssize_t n = ::pread(fd_, out + done, range.size() - done, offset + off_t(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += size_t(n);
+  }
+  return true;
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept

@@ -188,7 +188,7 @@ void Context::DecodeUbatch(std::span<const BatchToken> batch, std::vector<float>
 
   // Token embeddings (exact dequantized rows).
   for (int64_t t = 0; t < n; ++t) {
-    kernels::DequantizeRow(kernels_, m.token_embd(), batch[size_t(t)].token, row(x_, size_t(t), n_embd));
+    m.EmbedToken(kernels_, batch[size_t(t)].token, row(x_, size_t(t), n_embd), &embd_scratch_);
     if (arch.embd_scale) {
       const float s = std::sqrt(float(n_embd));
       for (float& v : row(x_, size_t(t), n_embd)) v *= s;

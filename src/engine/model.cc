@@ -207,11 +207,13 @@ Result<std::shared_ptr<const Model>> Model::Load(const std::filesystem::path& pa
                                options.pool));
     }
     // Unless it doubles as an unpacked output matrix, token_embd is only read row by row
-    // (DequantizeRow, one row per token); without this each looked-up row would map a whole
-    // large page-cache folio (~600 KiB each on this machine's kernel).
-    if (m->output_.data != m->token_embd_.data || m->output_.packed != nullptr)
-      f.AdviseRandomAccess(
-          {m->token_embd_.data, m->token_embd_.row_bytes * size_t(m->token_embd_.n_rows)});
+    // (EmbedToken, one row per token): rows are read from the file, since through the mapping
+    // each row would map a whole large page-cache folio (~600 KiB each on this machine's
+    // kernel). The page cache keeps the table, so the next load stays fast.
+    if (m->output_.data != m->token_embd_.data || m->output_.packed != nullptr) {
+      m->embd_rows_from_file_ = true;
+      f.EvictFromMemory({m->token_embd_.data, m->token_embd_.row_bytes * size_t(m->token_embd_.n_rows)});
+    }
     // The tokenizer and the hyperparameters copied what they need; the metadata (mostly the
     // token and merge arrays, ~6 MiB for a 152k vocabulary) leaves resident memory and is faulted
     // back in only where read again (the chat template).
@@ -220,6 +222,19 @@ Result<std::shared_ptr<const Model>> Model::Load(const std::filesystem::path& pa
   };
   if (Status st = load(); !st.ok()) return ctx(st);
   return std::shared_ptr<const Model>(std::move(m));
+}
+
+void Model::EmbedToken(const kernels::KernelTable& kernels, TokenId token, std::span<float> out,
+                       std::vector<std::byte>* scratch) const {
+  if (!embd_rows_from_file_) return kernels::DequantizeRow(kernels, token_embd_, token, out);
+  const WeightMatrix& w = token_embd_;
+  scratch->resize(w.row_bytes);
+  gguf_.CopyOut({w.data + size_t(token) * w.row_bytes, w.row_bytes}, scratch->data());
+  WeightMatrix row = w;
+  row.data = scratch->data();
+  row.n_rows = 1;
+  row.packed = nullptr;
+  kernels::DequantizeRow(kernels, row, 0, out);
 }
 
 }  // namespace foundry::engine

@@ -68,9 +68,9 @@ TEST(MappedFileTest, EvictKeepsBytesReadable) {
   std::filesystem::remove(path);
 }
 
-TEST(MappedFileTest, AdviseRandomAccessKeepsBytesReadable) {
+TEST(MappedFileTest, ReadIntoCopiesRangesThroughTheFile) {
   const std::filesystem::path path =
-      std::filesystem::temp_directory_path() / ("advise_test_" + std::to_string(::getpid()));
+      std::filesystem::temp_directory_path() / ("readinto_test_" + std::to_string(::getpid()));
   {
     std::ofstream out(path, std::ios::binary);
     for (int i = 0; i < (1 << 21); ++i) out.put(char(i * 17 + 3));
@@ -79,18 +79,17 @@ TEST(MappedFileTest, AdviseRandomAccessKeepsBytesReadable) {
   ASSERT_TRUE(opened.ok());
   MappedFile f = std::move(*opened);  // the moved-to object owns mapping and descriptor
   auto bytes = f.bytes();
-  uint64_t before = 0;
-  for (std::byte b : bytes) before = before * 131 + uint64_t(b);
-  f.AdviseRandomAccess(bytes.subspan(5000, 1 << 20));  // unaligned ends
-  f.AdviseRandomAccess(std::span<const std::byte>());  // empty and foreign ranges are ignored
+  // Scattered unaligned rows (the access pattern it is for), up to the last byte.
+  std::vector<std::byte> row(1000);
+  for (size_t at : {size_t(0), size_t(5001), size_t(777777), bytes.size() - row.size()}) {
+    ASSERT_TRUE(f.ReadInto(bytes.subspan(at, row.size()), row.data())) << at;
+    for (size_t i = 0; i < row.size(); ++i) ASSERT_EQ(row[i], std::byte(char(int(at + i) * 17 + 3))) << at + i;
+  }
+  // Ranges outside the mapping are refused.
   const std::byte outside[4] = {};
-  f.AdviseRandomAccess(outside);
-  // Scattered reads (the access pattern the advice is for), then everything.
-  for (size_t i = 5000; i < (1 << 20); i += 70001)
-    EXPECT_EQ(bytes[i], std::byte(char(int(i) * 17 + 3)));
-  uint64_t after = 0;
-  for (std::byte b : f.bytes()) after = after * 131 + uint64_t(b);
-  EXPECT_EQ(before, after);
+  EXPECT_FALSE(f.ReadInto(outside, row.data()));
+  EXPECT_FALSE(f.ReadInto({bytes.data() + bytes.size() - 10, 20}, row.data()));
+  EXPECT_FALSE(MappedFile().ReadInto(outside, row.data()));
   std::filesystem::remove(path);
 }
 

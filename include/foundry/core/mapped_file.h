@@ -37,14 +37,13 @@ class MappedFile {
   // declines or `range` is not inside the mapping.
   void Evict(std::span<const std::byte> range) const;
 
-  // For data that will be read in small scattered pieces (embedding rows looked up by token
-  // id): stops read-ahead for `range` (MADV_RANDOM) and drops its pages from this process and,
-  // where no one else maps them, from the page cache (POSIX_FADV_DONTNEED). Linux >= 6.x keeps
-  // sequentially read file data in large folios and maps a whole folio (up to 2 MiB) on a fault,
-  // so one 1 KiB row would otherwise cost ~600 KiB of resident memory; after this call a read
-  // faults in one page. The cost: the range is read from disk again when next touched (one page
-  // per fault). A hint like Evict(): a no-op where the OS declines or `range` is not inside.
-  void AdviseRandomAccess(std::span<const std::byte> range) const;
+  // Copies `range` (a sub-span of bytes()) to `out` by reading the file (pread), without
+  // touching the mapping: for data read in small scattered pieces (embedding rows looked up by
+  // token id). Linux >= 6.x keeps file data in large page-cache folios and maps a whole folio
+  // (up to 2 MiB) on a fault, so reading one 1 KiB row through the mapping would cost ~600 KiB
+  // of resident memory; a read costs none and leaves the page cache warm. False (nothing
+  // promised about `out`) if the range is not inside the mapping or the read fails.
+  bool ReadInto(std::span<const std::byte> range, std::byte* out) const;
 
  private:
   // The page-aligned part of `range` lying wholly inside the mapping, as [begin, end) addresses;

@@ -84,7 +84,7 @@ class Context {
 
   // Scratch, sized per ubatch: shapes in the comments of DecodeUbatch.
   std::vector<float> x_, h_, q_, k_, v_, qkv_, attn_, o_, gate_, up_, gu_;
-  std::vector<std::byte> mm_scratch_;
+  std::vector<std::byte> mm_scratch_, embd_scratch_;
 };
 
 }  // namespace foundry::engine

@@ -78,6 +78,11 @@ class Model {
   std::optional<std::string_view> chat_template() const;
 
   const WeightMatrix& token_embd() const { return token_embd_; }  // [n_embd, n_vocab] rows
+  // Row `token` of token_embd as n_embd floats (exactly dequantized). Where nothing else reads
+  // the table through the mapping, the row is read from the file (GgufFile::CopyOut) into
+  // *scratch, so looked-up rows never become resident pages of this process.
+  void EmbedToken(const kernels::KernelTable& kernels, TokenId token, std::span<float> out,
+                  std::vector<std::byte>* scratch) const;
   const std::vector<float>& output_norm() const { return output_norm_; }
   const WeightMatrix& output() const { return output_; }  // token_embd when tied
   bool tied_output() const { return tied_output_; }
@@ -98,6 +103,7 @@ class Model {
   std::unique_ptr<Tokenizer> tokenizer_;
   WeightMatrix token_embd_, output_;
   bool tied_output_ = false;
+  bool embd_rows_from_file_ = false;  // EmbedToken reads rows with pread (see Load)
   std::vector<float> output_norm_, output_bias_, rope_factors_;
   std::vector<LayerWeights> layers_;
   kernels::PackedWeights packed_;  // owns what every WeightMatrix::packed above points to

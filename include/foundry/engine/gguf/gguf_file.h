@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <memory>
@@ -187,10 +188,11 @@ class GgufFile {
   void EvictFromMemory(std::span<const std::byte> range) const {
     if (map_) map_->Evict(range);
   }
-  // Marks tensor bytes that are only read in small scattered pieces (embedding rows) as such;
-  // see MappedFile::AdviseRandomAccess. A no-op for a GgufFile built from bytes.
-  void AdviseRandomAccess(std::span<const std::byte> range) const {
-    if (map_) map_->AdviseRandomAccess(range);
+  // Copies tensor bytes (a sub-span of the file's bytes) to `out`, reading the file rather
+  // than the mapping where it can (MappedFile::ReadInto): for small scattered reads that should
+  // not make the file's pages resident.
+  void CopyOut(std::span<const std::byte> range, std::byte* out) const {
+    if (!map_ || !map_->ReadInto(range, out)) std::memcpy(out, range.data(), range.size());
   }
 
   const std::vector<GgufKv>& metadata() const { return kvs_; }  // in file order
