@@ -45,8 +45,10 @@ cmake --build build -j"$JOBS"
 
 if [ "${FOUNDRY_SKIP_ASAN:-0}" != 1 ]; then
   echo "== building build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer)"
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOUNDRY_SANITIZE=ON \
-        -DFOUNDRY_BUILD_BENCH=OFF >/dev/null
+  # -O1 -g1 (line tables, enough for sanitizer stack traces) compiles in about half the time of
+  # RelWithDebInfo's -O2 -g, which keeps the whole CI run short.
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+        -DFOUNDRY_SANITIZE=ON -DFOUNDRY_BUILD_BENCH=OFF >/dev/null
   cmake --build build-asan -j"$JOBS"
 fi
 echo "== done: ./build/src/foundry --help"
