@@ -13,12 +13,12 @@
 
 #include "foundry/service/server.h"
 #include "runtime/grammar/schema_validator.h"
+#include "service/test_server.h"
 #include "support/shared_data.h"
 
 namespace foundry::service {
 namespace {
 
-using foundry::testing::SharedPath;
 using nlohmann::json;
 using nlohmann::ordered_json;
 using runtime::grammar::testing::SchemaValidator;
@@ -94,28 +94,19 @@ Reassembled Reassemble(const std::string& body) {
 class ConstrainedOutputTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    kernels_ = engine::kernels::SelectKernels(engine::kernels::DetectCpu());
-    files_ = {{"bpe-qwen2", SharedPath("models/synthetic/bpe-qwen2.gguf")},  // Qwen 2.5: Hermes
-              {"stories260K", SharedPath("models/real/stories260K.gguf")},  // built-in Llama 3
-              {"arch-phi3", SharedPath("models/synthetic/arch-phi3.gguf")}};  // no tool support
-    models_ = std::make_unique<runtime::ModelManager>(
-        kernels_, pool_,
-        [this](const std::string& id) -> Result<std::filesystem::path> {
-          auto it = files_.find(id);
-          if (it == files_.end()) return Status::NotFound("model " + id + " is not in the cache");
-          return it->second;
-        },
+    svc_ = std::make_unique<testing::TestService>(
+        std::map<std::string, std::string>{{"bpe-qwen2", "models/synthetic/bpe-qwen2.gguf"},  // Qwen 2.5: Hermes
+                                           {"stories260K", "models/real/stories260K.gguf"},  // built-in Llama 3
+                                           {"arch-phi3", "models/synthetic/arch-phi3.gguf"}},
         runtime::ModelManagerOptions{.n_ctx = 2048});
-    auto s = Server::Start({.host = "127.0.0.1", .port = 0}, *models_, {});
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_ = svc_->Client();
     client_->set_read_timeout(300, 0);
   }
   void TearDown() override {
     client_.reset();
-    if (server_) server_->Stop();
+    svc_.reset();
   }
+
   json Post(const ordered_json& body, int want_status = 200) {
     auto r = client_->Post("/v1/chat/completions", body.dump(), "application/json");
     EXPECT_TRUE(r);
@@ -163,11 +154,7 @@ class ConstrainedOutputTest : public ::testing::Test {
     }
   }
 
-  engine::kernels::KernelTable kernels_;
-  ThreadPool pool_{2};
-  std::map<std::string, std::filesystem::path> files_;
-  std::unique_ptr<runtime::ModelManager> models_;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<testing::TestService> svc_;
   std::unique_ptr<httplib::Client> client_;
 };
 

@@ -9,12 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "foundry/service/server.h"
+#include "service/test_server.h"
 #include "support/shared_data.h"
 
 namespace foundry::service {
 namespace {
 
-using foundry::testing::SharedPath;
 using nlohmann::json;
 
 const json kTools = json::parse(R"([{"type": "function", "function": {
@@ -25,28 +25,19 @@ const json kTools = json::parse(R"([{"type": "function", "function": {
 class ToolCallingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    kernels_ = engine::kernels::SelectKernels(engine::kernels::DetectCpu());
-    files_ = {{"bpe-qwen2", SharedPath("models/synthetic/bpe-qwen2.gguf")},  // Qwen 2.5 template
-              {"arch-phi3", SharedPath("models/synthetic/arch-phi3.gguf")},  // built-in phi3
-              {"stories260K", SharedPath("models/real/stories260K.gguf")}};  // built-in llama3
-    models_ = std::make_unique<runtime::ModelManager>(
-        kernels_, pool_,
-        [this](const std::string& id) -> Result<std::filesystem::path> {
-          auto it = files_.find(id);
-          if (it == files_.end()) return Status::NotFound("model " + id + " is not in the cache");
-          return it->second;
-        },
+    svc_ = std::make_unique<testing::TestService>(
+        std::map<std::string, std::string>{{"bpe-qwen2", "models/synthetic/bpe-qwen2.gguf"},  // Qwen 2.5 template
+                                           {"arch-phi3", "models/synthetic/arch-phi3.gguf"},  // built-in phi3
+                                           {"stories260K", "models/real/stories260K.gguf"}},
         runtime::ModelManagerOptions{.n_ctx = 512});
-    auto s = Server::Start({.host = "127.0.0.1", .port = 0}, *models_, {});
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_ = svc_->Client();
     client_->set_read_timeout(120, 0);
   }
   void TearDown() override {
     client_.reset();
-    if (server_) server_->Stop();
+    svc_.reset();
   }
+
   json Post(const std::string& path, const json& body, int want_status = 200) {
     auto r = client_->Post(path, body.dump(), "application/json");
     EXPECT_TRUE(r) << path;
@@ -69,11 +60,7 @@ class ToolCallingTest : public ::testing::Test {
     return {{"model", model}, {"messages", {{{"role", "user"}, {"content", "Weather in Paris?"}}}}};
   }
 
-  engine::kernels::KernelTable kernels_;
-  ThreadPool pool_{2};
-  std::map<std::string, std::filesystem::path> files_;
-  std::unique_ptr<runtime::ModelManager> models_;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<testing::TestService> svc_;
   std::unique_ptr<httplib::Client> client_;
 };
 
