@@ -20,9 +20,7 @@ constexpr const char* kMark = "\xE2\x96\x81";  // U+2581, the word-initial marke
 TinyVocab SmallBert() {
   TinyVocab t{.model = "bert"};
   for (int i = 0; i < 104; ++i) {
-    char name[16];
-    std::snprintf(name, sizeof name, "[unused%d]", i);
-    t.tokens.emplace_back(name);
+    t.tokens.push_back("[unused" + std::to_string(i) + "]");
   }
   t.tokens[0] = std::string("[PAD]");
   t.tokens[100] = std::string("[UNK]");
