@@ -59,12 +59,24 @@ Status Context::Validate(std::span<const BatchToken> batch) const {
 }
 
 // Backs every position of the batch with KV blocks, all or nothing. REQUIRES: Validate passed.
-Status Context::ReserveBlocks(std::span<const BatchToken> batch) {
-  std::vector<uint32_t> end(kv_.n_seq(), 0);  // positions each sequence will have; 0 = untouched
+// Positions each sequence of `batch` will have after it; 0 = untouched.
+static std::vector<uint32_t> SequenceEnds(const KvCache& kv, std::span<const BatchToken> batch) {
+  std::vector<uint32_t> end(kv.n_seq(), 0);
   for (const BatchToken& b : batch) end[b.seq] = std::max(end[b.seq], uint32_t(b.pos) + 1);
-  uint64_t need = 0;
+  return end;
+}
+
+uint32_t Context::BlocksNeeded(std::span<const BatchToken> batch) const {
+  const std::vector<uint32_t> end = SequenceEnds(kv_, batch);
+  uint32_t need = 0;
   for (uint32_t s = 0; s < kv_.n_seq(); ++s)
     if (end[s] > 0) need += kv_.BlocksNeeded(s, end[s]);
+  return need;
+}
+
+Status Context::ReserveBlocks(std::span<const BatchToken> batch) {
+  const std::vector<uint32_t> end = SequenceEnds(kv_, batch);
+  const uint32_t need = BlocksNeeded(batch);
   if (need > kv_.n_free_blocks())
     return Status::ResourceExhausted("KV cache is full: the batch needs " + std::to_string(need) +
                                      " more blocks of " + std::to_string(KvCache::kBlockSize) +

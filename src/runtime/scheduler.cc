@@ -53,6 +53,31 @@ void Request::Cancel() {
   Poke();
 }
 
+Result<GenerateResult> Request::Stream(const PieceCallback& on_piece) {
+  Piece piece;
+  while (Next(&piece)) {
+    if (on_piece && !on_piece(piece.text, piece.tokens)) {
+      Cancel();
+      break;
+    }
+  }
+  return Wait();
+}
+
+bool Request::Push(std::string_view text, std::span<const engine::SampledToken> tokens) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pieces_.push_back({std::string(text), {tokens.begin(), tokens.end()}});
+  cv_.notify_all();
+  return true;
+}
+
+void Request::End(Result<GenerateResult> result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  result_ = std::move(result);
+  ended_ = true;
+  cv_.notify_all();
+}
+
 Result<GenerateResult> Request::Wait() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -83,6 +108,10 @@ struct Scheduler::Impl {
     for (uint32_t s = kv.n_seq(); s-- > 0;) free_slots.push_back(s);
   }
 
+  // Sequence output into a request's piece buffer (never asks to stop: Cancel() does that).
+  static PieceCallback PushTo(Request& r) {
+    return [&r](std::string_view text, std::span<const engine::SampledToken> tokens) { return r.Push(text, tokens); };
+  }
   void Run();
   bool Admit();
   void DropCancelled();
@@ -193,11 +222,7 @@ void Scheduler::Impl::DropCancelled() {
   for (auto& r : gone) {
     ++cancelled;
     r->seq_->Cancel();
-    GenerateResult res = r->seq_->Finish({});
-    std::lock_guard<std::mutex> lock(r->mu_);
-    r->result_ = std::move(res);
-    r->ended_ = true;
-    r->cv_.notify_all();
+    r->End(r->seq_->Finish({}));
   }
 }
 
@@ -228,11 +253,7 @@ bool Scheduler::Impl::BuildBatch() {
 
 bool Scheduler::Impl::FitBatch() {
   for (;;) {
-    std::vector<uint32_t> end(kv.n_seq(), 0);
-    for (const auto& b : batch) end[b.seq] = std::max(end[b.seq], uint32_t(b.pos) + 1);
-    uint32_t need = 0;
-    for (uint32_t s = 0; s < kv.n_seq(); ++s)
-      if (end[s] > 0) need += kv.BlocksNeeded(s, end[s]);
+    const uint32_t need = ctx->BlocksNeeded(batch);
     if (need <= kv.n_free_blocks()) return true;
     prefix.Evict(need - kv.n_free_blocks());
     if (need <= kv.n_free_blocks()) return true;
@@ -267,18 +288,10 @@ void Scheduler::Impl::Finish(size_t i, Status error) {
   kv.Free(a.slot);
   free_slots.push_back(a.slot);
   Request& r = *a.req;
-  auto push = [&r](std::string_view text, std::span<const engine::SampledToken> toks) {
-    std::lock_guard<std::mutex> lock(r.mu_);
-    r.pieces_.push_back({std::string(text), {toks.begin(), toks.end()}});
-    r.cv_.notify_all();
-    return true;
-  };
-  Result<GenerateResult> res = error.ok() ? Result<GenerateResult>(seq.Finish(push)) : Result<GenerateResult>(error);
+  Result<GenerateResult> res =
+      error.ok() ? Result<GenerateResult>(seq.Finish(PushTo(r))) : Result<GenerateResult>(error);
   Publish();  // the stats show the blocks back before the client hears the end
-  std::lock_guard<std::mutex> lock(r.mu_);
-  r.result_ = std::move(res);
-  r.ended_ = true;
-  r.cv_.notify_all();
+  r.End(std::move(res));
 }
 
 void Scheduler::Impl::Publish() {
@@ -345,13 +358,7 @@ void Scheduler::Impl::Run() {
     ctx->pool().ParallelFor(int64_t(sampling.size()), 1, [&](int64_t begin, int64_t end) {
       for (int64_t k = begin; k < end; ++k) {
         Request& r = *active[sampling[size_t(k)]].req;
-        auto push = [&r](std::string_view text, std::span<const engine::SampledToken> toks) {
-          std::lock_guard<std::mutex> lock(r.mu_);
-          r.pieces_.push_back({std::string(text), {toks.begin(), toks.end()}});
-          r.cv_.notify_all();
-          return true;
-        };
-        step[size_t(k)] = r.seq_->Step(std::span<float>(logits.data() + size_t(k) * n_vocab, n_vocab), push);
+        step[size_t(k)] = r.seq_->Step(std::span<float>(logits.data() + size_t(k) * n_vocab, n_vocab), PushTo(r));
       }
     });
     std::vector<std::pair<size_t, Status>> ended;  // (index into active, error or Ok)
@@ -365,12 +372,7 @@ void Scheduler::Impl::Run() {
   // Stopping: every request still here ends.
   for (size_t i = active.size(); i-- > 0;) Finish(i, Status::Unavailable("the model was unloaded"));
   std::lock_guard<std::mutex> lock(waker->mu);
-  for (auto& r : queue) {
-    std::lock_guard<std::mutex> rl(r->mu_);
-    r->result_ = Status::Unavailable("the model was unloaded");
-    r->ended_ = true;
-    r->cv_.notify_all();
-  }
+  for (auto& r : queue) r->End(Status::Unavailable("the model was unloaded"));
   queue.clear();
 }
 
@@ -410,8 +412,7 @@ Result<std::shared_ptr<Request>> Scheduler::Submit(std::string_view prompt, cons
   req->max_pieces_ = std::max<uint32_t>(impl_->options.max_buffered_pieces, 1);
   req->seq_ = std::move(seq);
   if (req->seq_->done()) {  // max_tokens 0: nothing to evaluate
-    req->result_ = req->seq_->Finish({});
-    req->ended_ = true;
+    req->End(req->seq_->Finish({}));
     return req;
   }
   {
@@ -431,14 +432,7 @@ Result<std::shared_ptr<Request>> Scheduler::Submit(std::string_view prompt, cons
 Result<GenerateResult> Generate(Scheduler& scheduler, std::string_view prompt, const GenerateOptions& options,
                                 const PieceCallback& on_piece) {
   FOUNDRY_ASSIGN_OR_RETURN(std::shared_ptr<Request> req, scheduler.Submit(prompt, options));
-  Request::Piece piece;
-  while (req->Next(&piece)) {
-    if (on_piece && !on_piece(piece.text, piece.tokens)) {
-      req->Cancel();
-      break;
-    }
-  }
-  return req->Wait();
+  return req->Stream(on_piece);
 }
 
 Result<GenerateResult> Generate(Scheduler& scheduler, std::string_view prompt, const GenerateOptions& options,

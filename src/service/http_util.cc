@@ -17,13 +17,17 @@ const char* ErrorType(const Status& st) {
   }
 }
 
+void SetErrorStatus(httplib::Response& res, const Status& st) {
+  res.status = HttpStatusFor(st);
+  if (res.status == 503) res.set_header("Retry-After", "1");
+}
+
 void SendError(httplib::Response& res, const Status& st, const char* param) {
   json err = {{"message", st.message()},
               {"type", ErrorType(st)},
               {"param", param ? json(param) : json(nullptr)},
               {"code", st.code() == StatusCode::kOutOfRange ? json("context_length_exceeded") : json(nullptr)}};
-  res.status = HttpStatusFor(st);
-  if (res.status == 503) res.set_header("Retry-After", "1");  // busy or loading: try again soon
+  SetErrorStatus(res, st);
   res.set_content(json{{"error", err}}.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 

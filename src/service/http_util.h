@@ -14,7 +14,11 @@ namespace foundry::service {
 // OpenAI's error "type" for a status ("invalid_request_error", "not_found_error", ...).
 const char* ErrorType(const Status& st);
 
-// Replies {"error": {"message", "type", "param", "code"}} with the status from HttpStatusFor.
+// Sets the HTTP status of an error reply (HttpStatusFor), with `Retry-After: 1` on a 503 (a full
+// queue or a loading model: worth trying again soon). Both error shapes (OpenAI, Ollama) use it.
+void SetErrorStatus(httplib::Response& res, const Status& st);
+
+// Replies {"error": {"message", "type", "param", "code"}} with the status from SetErrorStatus.
 // `param` names the offending request field (null when none).
 void SendError(httplib::Response& res, const Status& st, const char* param = nullptr);
 

@@ -161,32 +161,27 @@ std::string Metrics::Render() const {
 GenerationTimer::GenerationTimer(Metrics* metrics, std::chrono::steady_clock::time_point start)
     : metrics_(metrics), start_(start), last_(start) {}
 
+void GenerationTimer::Mark() {
+  const auto now = std::chrono::steady_clock::now();
+  if (metrics_) {
+    const double gap = std::chrono::duration<double>(now - last_).count();
+    if (!seen_first_) metrics_->RecordTimeToFirstToken(gap);
+    else metrics_->RecordInterTokenLatency(gap);
+  }
+  seen_first_ = true;
+  last_ = now;
+}
+
 runtime::TextCallback GenerationTimer::Wrap(runtime::TextCallback inner) {
   return [this, inner = std::move(inner)](std::string_view piece) {
-    const auto now = std::chrono::steady_clock::now();
-    if (metrics_) {
-      const double gap = std::chrono::duration<double>(now - last_).count();
-      if (!seen_first_) metrics_->RecordTimeToFirstToken(gap);
-      else metrics_->RecordInterTokenLatency(gap);
-    }
-    seen_first_ = true;
-    last_ = now;
+    Mark();
     return inner ? inner(piece) : true;
   };
 }
 
 runtime::PieceCallback GenerationTimer::WrapPieces(runtime::PieceCallback inner) {
   return [this, inner = std::move(inner)](std::string_view piece, std::span<const engine::SampledToken> tokens) {
-    if (!piece.empty()) {
-      const auto now = std::chrono::steady_clock::now();
-      if (metrics_) {
-        const double gap = std::chrono::duration<double>(now - last_).count();
-        if (!seen_first_) metrics_->RecordTimeToFirstToken(gap);
-        else metrics_->RecordInterTokenLatency(gap);
-      }
-      seen_first_ = true;
-      last_ = now;
-    }
+    if (!piece.empty()) Mark();
     return inner ? inner(piece, tokens) : true;
   };
 }

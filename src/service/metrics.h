@@ -92,6 +92,7 @@ class GenerationTimer {
   void Finish(const runtime::GenerateResult& result);
 
  private:
+  void Mark();  // a piece now: records time to first token or the gap since the last piece
   Metrics* metrics_;
   std::chrono::steady_clock::time_point start_, last_;
   bool seen_first_ = false;

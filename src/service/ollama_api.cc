@@ -1,5 +1,6 @@
 #include "service/ollama_api.h"
 
+#include "service/http_util.h"
 #include "service/ollama_params.h"
 
 namespace foundry::service {
@@ -7,8 +8,7 @@ namespace foundry::service {
 using nlohmann::json;
 
 void SendOllamaError(httplib::Response& res, const Status& status) {
-  res.status = HttpStatusFor(status);
-  if (res.status == 503) res.set_header("Retry-After", "1");  // busy or loading: try again soon
+  SetErrorStatus(res, status);
   res.set_content(json{{"error", status.message()}}.dump(-1, ' ', false, json::error_handler_t::replace),
                   "application/json");
 }

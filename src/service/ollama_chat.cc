@@ -128,21 +128,17 @@ void Serve(Job job, Shape shape, bool stream, httplib::Response& res) {
       "application/x-ndjson",
       [job, request, shape, head, merge, after](size_t, httplib::DataSink& sink) {
         GenerationTimer timer(job.ctx.metrics, job.start);
+        bool connected = true;
         const runtime::TextCallback on_text = timer.Wrap([&](std::string_view piece) {
           std::string lines;
           for (const json& j : shape.chunk(piece)) lines += NdjsonLine(merge(head(), j));
-          return lines.empty() || sink.write(lines.data(), lines.size());
+          return connected = lines.empty() || sink.write(lines.data(), lines.size());
         });
-        bool connected = true;
-        runtime::Request::Piece piece;
-        while (connected && request->Next(&piece)) connected = on_text(piece.text);
-        if (!connected) {  // a client that went away frees its sequence now
-          request->Cancel();
-          after();
-          return false;
-        }
-        auto r = request->Wait();
+        // A client that went away (a failed write) cancels the request: its sequence is freed now.
+        auto r = request->Stream(
+            [&](std::string_view piece, std::span<const engine::SampledToken>) { return on_text(piece); });
         after();
+        if (!connected) return false;
         std::string tail;
         if (!r.ok()) {
           tail = NdjsonLine({{"error", r.status().message()}});

@@ -244,24 +244,20 @@ void Serve(httplib::Response& res, std::shared_ptr<runtime::LoadedModel> model, 
       "text/event-stream",
       [model, request, opts, shape, metrics, start](size_t, httplib::DataSink& sink) {
         GenerationTimer timer(metrics, start);
-        const runtime::PieceCallback on_piece = timer.WrapPieces(
-            [&](std::string_view piece, std::span<const engine::SampledToken> tokens) {
-              std::string ev;
-              for (const json& j : shape.chunk(std::string(piece), tokens)) ev += SseEvent(j);
-              return ev.empty() || sink.write(ev.data(), ev.size());
-            });
         bool connected = true;
         if (shape.opening) {
           std::string ev = SseEvent(*shape.opening);
           connected = sink.write(ev.data(), ev.size());
         }
-        runtime::Request::Piece piece;
-        while (connected && request->Next(&piece)) connected = on_piece(piece.text, piece.tokens);
-        if (!connected) {  // the client went away: free its sequence now
-          request->Cancel();
-          return false;
-        }
-        auto r = request->Wait();
+        if (!connected) return false;  // the release hook cancels the request
+        // A failed write (the client went away) cancels the request: its sequence is freed now.
+        auto r = request->Stream(timer.WrapPieces(
+            [&](std::string_view piece, std::span<const engine::SampledToken> tokens) {
+              std::string ev;
+              for (const json& j : shape.chunk(std::string(piece), tokens)) ev += SseEvent(j);
+              return connected = ev.empty() || sink.write(ev.data(), ev.size());
+            }));
+        if (!connected) return false;
         if (r.ok()) timer.Finish(*r);
         std::string tail;
         if (!r.ok()) {

@@ -56,6 +56,10 @@ class Context {
   // On error nothing of the batch is kept in the cache (and no blocks are taken).
   Status Decode(std::span<const BatchToken> batch, std::vector<float>* logits);
 
+  // KV blocks Decode(batch) would take from the pool (KvCache::BlocksNeeded summed over the
+  // batch's sequences). REQUIRES: batch valid (as Decode checks it).
+  uint32_t BlocksNeeded(std::span<const BatchToken> batch) const;
+
   const Model& model() const { return *model_; }
   uint32_t n_ctx() const { return kv_.n_ctx(); }
   KvCache& kv_cache() { return kv_; }

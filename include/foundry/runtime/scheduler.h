@@ -81,10 +81,16 @@ class Request {
   // Waits until the request has ended (reading and dropping pieces not read yet) and returns
   // its result, or the error that ended it. finish is kCancelled after Cancel().
   Result<GenerateResult> Wait();
+  // Hands every piece to `on_piece` as it comes (Cancel() as soon as it returns false), then
+  // Wait(). The pump of Generate(Scheduler&) and of the HTTP streams.
+  Result<GenerateResult> Stream(const PieceCallback& on_piece);
 
  private:
   friend class Scheduler;
   void Poke();  // wakes the scheduler's worker
+  // The worker's side: queue a piece for the reader; end with a result or an error.
+  bool Push(std::string_view text, std::span<const engine::SampledToken> tokens);
+  void End(Result<GenerateResult> result);
   std::shared_ptr<SchedulerWaker> waker_;  // shared: a Request may outlive its Scheduler
   size_t max_pieces_ = 0;
   std::mutex mu_;
