@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "foundry/service/server.h"
+#include "service/test_server.h"
 #include "support/shared_data.h"
 
 namespace foundry::service {
@@ -19,24 +20,14 @@ using nlohmann::json;
 class LogprobsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    models_ = std::make_unique<runtime::ModelManager>(
-        kernels_, pool_,
-        [](const std::string& id) -> Result<std::filesystem::path> {
-          if (id == "stories260K") return SharedPath("models/real/stories260K.gguf");
-          if (id == "bpe-qwen2") return SharedPath("models/synthetic/bpe-qwen2.gguf");
-          return Status::NotFound(id);
-        },
-        runtime::ModelManagerOptions{.n_ctx = 256});
-    auto s = Server::Start({.host = "127.0.0.1", .port = 0}, *models_, {});
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(120, 0);
+    svc_ = std::make_unique<testing::TestService>(std::map<std::string, std::string>{
+        {"stories260K", "models/real/stories260K.gguf"}, {"bpe-qwen2", "models/synthetic/bpe-qwen2.gguf"}});
+    client_ = svc_->Client();
     golden_ = json::parse(foundry::testing::ReadFileText(SharedPath("golden/stories260K.json")));
   }
   void TearDown() override {
     client_.reset();
-    if (server_) server_->Stop();
+    svc_.reset();
   }
   // The reply (or, streamed, the list of SSE events before [DONE]).
   json Post(const std::string& path, const json& body, int want_status = 200) {
@@ -57,10 +48,7 @@ class LogprobsTest : public ::testing::Test {
     return events;
   }
 
-  engine::kernels::KernelTable kernels_ = engine::kernels::SelectKernels(engine::kernels::DetectCpu());
-  ThreadPool pool_{2};
-  std::unique_ptr<runtime::ModelManager> models_;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<testing::TestService> svc_;
   std::unique_ptr<httplib::Client> client_;
   json golden_;
 };

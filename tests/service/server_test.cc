@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "service/test_server.h"
 #include "support/shared_data.h"
 
 namespace foundry::service {
@@ -19,30 +20,19 @@ using nlohmann::json;
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    kernels_ = engine::kernels::SelectKernels(engine::kernels::DetectCpu());
-    files_ = {{"stories260K", SharedPath("models/real/stories260K.gguf")},
-              {"arch-llama", SharedPath("models/synthetic/arch-llama.gguf")},
-              {"bpe-qwen2", SharedPath("models/synthetic/bpe-qwen2.gguf")}};
-    models_ = std::make_unique<runtime::ModelManager>(
-        kernels_, pool_,
-        [this](const std::string& id) -> Result<std::filesystem::path> {
-          auto it = files_.find(id);
-          if (it == files_.end()) return Status::NotFound("model " + id + " is not in the cache");
-          return it->second;
-        },
-        runtime::ModelManagerOptions{.n_ctx = 256});
     ServiceHooks hooks;
     hooks.list_models = [] { return std::vector<ModelListing>{{.id = "stories260K", .context_length = 256}}; };
-    auto s = Server::Start({.host = "127.0.0.1", .port = 0, .model_dir = "/tmp/models"}, *models_, hooks);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(120, 0);
+    svc_ = std::make_unique<testing::TestService>(
+        std::map<std::string, std::string>{{"stories260K", "models/real/stories260K.gguf"},
+                                           {"arch-llama", "models/synthetic/arch-llama.gguf"},
+                                           {"bpe-qwen2", "models/synthetic/bpe-qwen2.gguf"}},
+        runtime::ModelManagerOptions{.n_ctx = 256}, ServerOptions{.model_dir = "/tmp/models"}, hooks);
+    client_ = svc_->Client();
     golden_ = json::parse(foundry::testing::ReadFileText(SharedPath("golden/stories260K.json")));
   }
   void TearDown() override {
     client_.reset();
-    if (server_) server_->Stop();
+    svc_.reset();
   }
   std::string GoldenText(int n) {
     std::string s;
@@ -64,18 +54,14 @@ class ServerTest : public ::testing::Test {
     return r->body.empty() ? json() : json::parse(r->body, nullptr, false);
   }
 
-  engine::kernels::KernelTable kernels_;
-  ThreadPool pool_{2};
-  std::map<std::string, std::filesystem::path> files_;
-  std::unique_ptr<runtime::ModelManager> models_;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<testing::TestService> svc_;
   std::unique_ptr<httplib::Client> client_;
   json golden_;
 };
 
 TEST_F(ServerTest, StatusAndHealth) {
   json st = Get("/openai/status");
-  EXPECT_EQ(st["endpoints"][0], server_->url());
+  EXPECT_EQ(st["endpoints"][0], svc_->url());
   EXPECT_EQ(st["modelDirPath"], "/tmp/models");
   EXPECT_EQ(Get("/health")["status"], "ok");
   EXPECT_EQ(Get("/status")["modelCachePath"], "/tmp/models");

@@ -42,6 +42,7 @@ class TestService {
   }
 
   int port() const { return server_ ? server_->port() : 0; }
+  std::string url() const { return server_ ? server_->url() : ""; }
   runtime::ModelManager& models() { return *models_; }
 
   // A new client (one per thread: httplib clients are not shared between threads).
