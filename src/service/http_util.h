@@ -15,7 +15,7 @@ namespace foundry::service {
 const char* ErrorType(const Status& st);
 
 // Sets the HTTP status of an error reply (HttpStatusFor), with `Retry-After: 1` on a 503 (a full
-// queue or a loading model: worth trying again soon). Both error shapes (OpenAI, Ollama) use it.
+// request queue: worth trying again soon). Both error shapes (OpenAI, Ollama) use it.
 void SetErrorStatus(httplib::Response& res, const Status& st);
 
 // Replies {"error": {"message", "type", "param", "code"}} with the status from SetErrorStatus.
