@@ -16,7 +16,7 @@ Result<std::unique_ptr<Context>> Context::Create(std::shared_ptr<const Model> mo
                                                  ThreadPool& pool, const ContextOptions& options) {
   ContextOptions o = options;
   const Hparams& hp = model->hparams();
-  if (o.n_ctx == 0) o.n_ctx = std::min<uint32_t>(hp.n_ctx_train, 4096);
+  if (o.n_ctx == 0) o.n_ctx = hp.default_n_ctx();
   if (o.n_seq == 0 || o.n_seq > 1024) return Status::InvalidArgument("n_seq must be in [1, 1024]");
   if (o.n_ubatch == 0) o.n_ubatch = 512;
   uint32_t n_blocks = o.n_kv_blocks;

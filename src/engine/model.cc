@@ -176,7 +176,7 @@ Result<std::shared_ptr<const Model>> Model::Load(const std::filesystem::path& pa
     // RoPE frequency divisors: llama3's rope_freqs, or phi3 LongRoPE short/long factors chosen by
     // the context size (formats.md §5.4).
     FOUNDRY_ASSIGN_OR_RETURN(m->rope_factors_, tl.OptionalVector("rope_freqs.weight", h.n_rot / 2));
-    uint32_t n_ctx = options.n_ctx ? options.n_ctx : h.n_ctx_train;
+    const uint32_t n_ctx = options.n_ctx ? options.n_ctx : h.default_n_ctx();
     const char* longrope = n_ctx > h.n_ctx_orig ? "rope_factors_long.weight" : "rope_factors_short.weight";
     if (m->rope_factors_.empty()) {
       FOUNDRY_ASSIGN_OR_RETURN(m->rope_factors_, tl.OptionalVector(longrope, h.n_rot / 2));

@@ -30,7 +30,7 @@ struct BatchToken {
 };
 
 struct ContextOptions {
-  uint32_t n_ctx = 0;      // positions per sequence; 0 = min(n_ctx_train, 4096)
+  uint32_t n_ctx = 0;      // positions per sequence; 0 = Hparams::default_n_ctx()
   uint32_t n_seq = 1;      // sequences the KV cache holds at once
   uint32_t n_ubatch = 512; // largest number of entries evaluated in one internal step
   // KV memory: a pool of KvCache::kBlockSize-position blocks shared by all sequences. The first

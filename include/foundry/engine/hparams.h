@@ -43,6 +43,11 @@ struct Hparams {
   uint32_t n_embd_q() const { return n_head * head_dim_k; }
   uint32_t n_embd_k_gqa() const { return n_head_kv * head_dim_k; }
   uint32_t n_embd_v_gqa() const { return n_head_kv * head_dim_v; }
+  // Positions per sequence when the caller asks for none (LoadOptions / ContextOptions n_ctx =
+  // 0): the training context, at most 4096 (a 128k-context model would otherwise reserve a KV
+  // cache for all of it). One definition, so the LongRoPE factors chosen at load match the
+  // context the model then runs with.
+  uint32_t default_n_ctx() const { return n_ctx_train < 4096 ? n_ctx_train : 4096; }
 
   // kInvalidArgument naming the key for missing/out-of-range values; kUnimplemented for
   // per-layer head/FFN arrays that vary between layers or unknown RoPE scaling types.

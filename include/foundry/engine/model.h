@@ -46,7 +46,8 @@ struct LayerWeights {
 };
 
 struct LoadOptions {
-  // Context size the model will be run with; selects LongRoPE factors (phi3). 0 = n_ctx_train.
+  // Context size the model will be run with; selects LongRoPE factors (phi3): the long ones
+  // when n_ctx > rope.scaling.original_context_length. 0 = Hparams::default_n_ctx(), as Context.
   uint32_t n_ctx = 0;
   // Copy every matrix the kernel table has a packed (tiled) kernel for into that layout
   // (kernels::PackWeights): faster prefill and decode for as much extra memory as those
