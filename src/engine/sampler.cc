@@ -27,24 +27,23 @@ void Sampler::Accept(TokenId token) {
   while (history_.size() > cap) history_.pop_front();
 }
 
-void Sampler::ApplyPenalties(std::vector<Candidate>& c) const {
+void Sampler::ApplyPenalties(std::vector<float>& logits) const {
   if (history_.empty() || (params_.repeat_penalty == 1.0f && params_.presence_penalty == 0.0f &&
                            params_.frequency_penalty == 0.0f))
     return;
   std::unordered_map<TokenId, int> counts;
   for (TokenId t : history_) ++counts[t];
   for (const auto& [id, count] : counts) {
-    if (id < 0 || size_t(id) >= c.size()) continue;
-    float& l = c[size_t(id)].logit;
+    if (id < 0 || size_t(id) >= logits.size()) continue;
+    float& l = logits[size_t(id)];
     if (params_.repeat_penalty != 1.0f) l = l > 0 ? l / params_.repeat_penalty : l * params_.repeat_penalty;
     l -= float(count) * params_.frequency_penalty + params_.presence_penalty;
   }
 }
 
 void Sampler::Prepare(std::span<const float> logits) {
-  cand_.resize(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i) cand_[i] = {TokenId(i), logits[i], 0.0f};
-  ApplyPenalties(cand_);
+  logits_.assign(logits.begin(), logits.end());
+  ApplyPenalties(logits_);
 }
 
 TokenId Sampler::Sample(std::span<const float> logits) {
@@ -54,7 +53,6 @@ TokenId Sampler::Sample(std::span<const float> logits) {
 
 TokenId Sampler::Sample(std::span<const float> logits, int32_t n_top, SampledToken* out) {
   Prepare(logits);
-  // Taken before Draw(), while cand_ is in id order and not yet cut or scaled.
   ReportLogprobs(n_top, out);
   const TokenId id = Draw();
   out->id = id;
@@ -64,11 +62,11 @@ TokenId Sampler::Sample(std::span<const float> logits, int32_t n_top, SampledTok
 
 void Sampler::ReportLogprobs(int32_t n_top, SampledToken* out) {
   const float inv_t = params_.temperature > 0.0f ? 1.0f / params_.temperature : 1.0f;
-  const size_t n = cand_.size();
+  const size_t n = logits_.size();
   scaled_.resize(n);
   float max = -INFINITY;
   for (size_t i = 0; i < n; ++i) {
-    scaled_[i] = cand_[i].logit * inv_t;
+    scaled_[i] = logits_[i] * inv_t;
     max = std::max(max, scaled_[i]);
   }
   // log-softmax: x - (max + log Σ exp(x - max)), the sum in double.
@@ -87,21 +85,27 @@ void Sampler::ReportLogprobs(int32_t n_top, SampledToken* out) {
 }
 
 TokenId Sampler::Draw() {
-
+  const size_t n_vocab = logits_.size();
   if (params_.temperature <= 0.0f) {
     size_t best = 0;
-    for (size_t i = 1; i < cand_.size(); ++i)
-      if (cand_[i].logit > cand_[best].logit) best = i;
-    return cand_[best].id;
+    for (size_t i = 1; i < n_vocab; ++i)
+      if (logits_[i] > logits_[best]) best = i;
+    return TokenId(best);
   }
+  const float inv_t = 1.0f / params_.temperature;
+  const bool top_k = params_.top_k > 0 && size_t(params_.top_k) < n_vocab;
+  if (!top_k && params_.top_p >= 1.0f && params_.min_p <= 0.0f)  // no cut: draw in id order
+    return TokenId(DrawIndex(n_vocab, inv_t, [&](size_t i) { return logits_[i]; }));
 
+  cand_.resize(n_vocab);
+  for (size_t i = 0; i < n_vocab; ++i) cand_[i] = {TokenId(i), logits_[i], 0.0f};
   // Sorted by logit descending, ties by id, so the result does not depend on sort stability.
   auto by_logit = [](const Candidate& a, const Candidate& b) {
     return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
   };
-  size_t n = cand_.size();
+  size_t n = n_vocab;
   bool top_p_done = false;
-  if (params_.top_k > 0 && size_t(params_.top_k) < n) {
+  if (top_k) {
     std::partial_sort(cand_.begin(), cand_.begin() + params_.top_k, cand_.end(), by_logit);
     n = size_t(params_.top_k);
   } else if (params_.top_p < 1.0f) {
@@ -136,8 +140,6 @@ TokenId Sampler::Draw() {
     std::partial_sort(cand_.begin(), cand_.begin() + long(m), cand_.end(), by_logit);
     n = m;
   }
-  // Without any cut (top_k, top_p and min_p off) the candidates stay in id order.
-
   auto softmax = [&](size_t count) {
     float max = -INFINITY;
     for (size_t i = 0; i < count; ++i) max = std::max(max, cand_[i].logit);
@@ -169,27 +171,32 @@ TokenId Sampler::Draw() {
     while (keep < n && cand_[keep].p >= cut) ++keep;
     n = keep;
   }
+  return cand_[DrawIndex(n, inv_t, [&](size_t i) { return cand_[i].logit; })].id;
+}
+
+template <class Logit>
+size_t Sampler::DrawIndex(size_t n, float inv_t, Logit logit) {
   // Draw from exp((logit - max) / T) without normalising: u is scaled by the sum instead.
   float max = -INFINITY;
-  for (size_t i = 0; i < n; ++i) max = std::max(max, cand_[i].logit);
-  const float inv_t = 1.0f / params_.temperature;
+  for (size_t i = 0; i < n; ++i) max = std::max(max, logit(i));
+  probs_.resize(n);
   double sum = 0;
   for (size_t i = 0; i < n; ++i) {
-    cand_[i].p = std::exp((cand_[i].logit - max) * inv_t);
-    sum += cand_[i].p;
+    probs_[i] = std::exp((logit(i) - max) * inv_t);
+    sum += probs_[i];
   }
   // Uniform in [0, 1) from 53 random bits: identical on every standard library.
   const double u = double(rng_() >> 11) * 0x1p-53 * sum;
   double cum = 0;
   for (size_t i = 0; i < n; ++i) {
-    cum += cand_[i].p;
-    if (u < cum) return cand_[i].id;
+    cum += probs_[i];
+    if (u < cum) return i;
   }
   // Rounding left u above the total: take the last candidate that has any probability (a
   // masked logit of -inf has none and must never be drawn).
   for (size_t i = n; i-- > 0;)
-    if (cand_[i].p > 0) return cand_[i].id;
-  return cand_[0].id;
+    if (probs_[i] > 0) return i;
+  return 0;
 }
 
 }  // namespace foundry::engine

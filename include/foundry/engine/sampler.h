@@ -72,19 +72,25 @@ class Sampler {
     float logit;
     float p;
   };
-  void ApplyPenalties(std::vector<Candidate>& c) const;
+  void ApplyPenalties(std::vector<float>& logits) const;
 
   SamplerParams params_;
   std::mt19937_64 rng_;
   std::deque<TokenId> history_;
-  // cand_ = logits in id order, penalties applied.
+  // logits_ = logits, penalties applied.
   void Prepare(std::span<const float> logits);
-  // The rest of the chain over cand_ (cut, temperature, draw); reorders cand_.
+  // The rest of the chain over logits_ (cut, temperature, draw). Without a cut it draws from
+  // logits_ in id order; a cut sorts the head of cand_.
   TokenId Draw();
-  // scaled_ = log-softmax of cand_ (in id order) / temperature; out->top = its n_top best.
+  // Index i < n drawn with weight exp((logit(i) - max) / T), from one value of rng_.
+  template <class Logit>
+  size_t DrawIndex(size_t n, float inv_t, Logit logit);
+  // scaled_ = log-softmax of logits_ / temperature; out->top = its n_top best.
   void ReportLogprobs(int32_t n_top, SampledToken* out);
 
-  std::vector<Candidate> cand_;  // scratch
+  std::vector<float> logits_;    // scratch: penalized logits, in id order
+  std::vector<Candidate> cand_;  // scratch: candidates of a cut, sorted by the cut
+  std::vector<float> probs_;     // scratch: the draw's unnormalised weights
   std::vector<float> scaled_;    // scratch: penalized logits / temperature, in id order
   std::vector<TokenId> order_;   // scratch: ids for the top-n sort
 };
