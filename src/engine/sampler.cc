@@ -1,11 +1,41 @@
 #include "foundry/engine/sampler.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <string>
 #include <unordered_map>
 
 namespace foundry::engine {
+namespace {
+
+// exp(x) in float for the draw's weights, 0 below −87 (exp(−87) ≈ 1.6e−38: such a token is
+// never drawn, and −inf, a masked token, must get exactly 0). Cephes' expf reduction and
+// polynomial (within ~1 ulp of the true value), written as straight-line float arithmetic with
+// rounding by the 1.5·2^23 trick, so that GCC vectorises the loop over the vocabulary even at
+// the x86-64 baseline (SSE2; with -fno-trapping-math, src/CMakeLists.txt) and every build
+// computes the same bits (no FMA: ISO C++ mode does not contract a·b + c).
+inline float DrawExp(float x) {
+  float xc = x > -87.0f ? x : -87.0f;
+  xc = xc < 0.0f ? xc : 0.0f;
+  const float t = xc * 1.44269504088896341f + 12582912.0f;  // n + 1.5·2^23: rounds to nearest
+  const float n = t - 12582912.0f;
+  const float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  // 2^n from n's integer bits in t (−126 ≤ n ≤ 0 here): (n + 127) << 23.
+  const int32_t n_int = std::bit_cast<int32_t>(t) - 0x4B400000;
+  const float scale = std::bit_cast<float>((n_int + 127) << 23);
+  return x >= -87.0f ? y * scale : 0.0f;
+}
+
+}  // namespace
 
 Status SamplerParams::Validate() const {
   if (!std::isfinite(temperature)) return Status::InvalidArgument("temperature must be a finite number");
@@ -176,21 +206,42 @@ TokenId Sampler::Draw() {
 
 template <class Logit>
 size_t Sampler::DrawIndex(size_t n, float inv_t, Logit logit) {
-  // Draw from exp((logit - max) / T) without normalising: u is scaled by the sum instead.
-  float max = -INFINITY;
-  for (size_t i = 0; i < n; ++i) max = std::max(max, logit(i));
-  probs_.resize(n);
-  double sum = 0;
-  for (size_t i = 0; i < n; ++i) {
-    probs_[i] = std::exp((logit(i) - max) * inv_t);
-    sum += probs_[i];
-  }
+  // Draw from exp((logit - max) / T) without normalising: u is scaled by the sum instead. The
+  // sum is kept in 8 double lanes (i mod 8) added in a fixed order, and the walk to u goes
+  // block of 8 by block, so neither is one long chain of dependent additions.
+  float lane_max[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY,
+                       -INFINITY, -INFINITY, -INFINITY, -INFINITY};  // max is exact in any order
+  size_t i0 = 0;
+  for (; i0 + 8 <= n; i0 += 8)
+    for (int j = 0; j < 8; ++j) lane_max[j] = std::max(lane_max[j], logit(i0 + j));
+  for (; i0 < n; ++i0) lane_max[0] = std::max(lane_max[0], logit(i0));
+  const float max = *std::max_element(lane_max, lane_max + 8);
+  probs_.resize((n + 7) / 8 * 8);
+  for (size_t i = 0; i < n; ++i) probs_[i] = DrawExp((logit(i) - max) * inv_t);
+  for (size_t i = n; i < probs_.size(); ++i) probs_[i] = 0.0f;
+  auto block_sum = [&](size_t b) {
+    const float* p = probs_.data() + 8 * b;
+    return ((double(p[0]) + p[1]) + (double(p[2]) + p[3])) +
+           ((double(p[4]) + p[5]) + (double(p[6]) + p[7]));
+  };
+  const size_t n_blocks = probs_.size() / 8;
+  double lanes[8] = {};
+  for (size_t b = 0; b < n_blocks; ++b)
+    for (int j = 0; j < 8; ++j) lanes[j] += probs_[8 * b + j];
+  const double sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+                     ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
   // Uniform in [0, 1) from 53 random bits: identical on every standard library.
   const double u = double(rng_() >> 11) * 0x1p-53 * sum;
   double cum = 0;
-  for (size_t i = 0; i < n; ++i) {
-    cum += probs_[i];
-    if (u < cum) return i;
+  for (size_t b = 0; b < n_blocks; ++b) {
+    const double next = cum + block_sum(b);
+    if (u < next) {
+      for (size_t i = 8 * b; i < std::min(n, 8 * b + 8); ++i) {
+        cum += probs_[i];
+        if (u < cum) return i;
+      }
+    }
+    cum = next;
   }
   // Rounding left u above the total: take the last candidate that has any probability (a
   // masked logit of -inf has none and must never be drawn).

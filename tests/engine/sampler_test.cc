@@ -49,6 +49,32 @@ TEST(Sampler, TemperatureOneFollowsSoftmax) {
   }
 }
 
+// The uncut draw over a vocabulary-sized vector (its own vectorised exp): masked tokens (-inf)
+// and tokens far below the best are never drawn, and the frequencies follow the softmax.
+TEST(Sampler, UncutDrawOverALargeVocabularyFollowsSoftmaxAndSkipsMaskedTokens) {
+  std::vector<float> lg(5003, -INFINITY);  // odd size: a tail after the blocks of 8
+  const std::vector<std::pair<size_t, float>> live = {
+      {3, 2.0f}, {17, 0.0f}, {4096, 1.0f}, {5000, 2.5f}, {5002, -1.5f}, {777, -200.0f}};
+  for (auto [i, l] : live) lg[i] = l;
+  for (float t : {1.0f, 0.7f}) {
+    Sampler s({.temperature = t, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f, .seed = 11});
+    std::map<TokenId, int> counts;
+    const int n = 20000;
+    for (int k = 0; k < n; ++k) counts[s.Sample(lg)]++;
+    double z = 0;
+    for (auto [i, l] : live) z += std::exp(double(l) / t);
+    int drawn = 0;
+    for (auto [i, l] : live) {
+      const double p = std::exp(double(l) / t) / z;
+      const double se = std::sqrt(p * (1 - p) / n);
+      EXPECT_NEAR(double(counts[TokenId(i)]) / n, p, 5 * se + 1e-4) << "token " << i << " T " << t;
+      drawn += counts[TokenId(i)];
+    }
+    EXPECT_EQ(drawn, n) << "a masked token was drawn";
+    EXPECT_EQ(counts[777], 0);  // exp(-200) underflows: never drawn
+  }
+}
+
 TEST(Sampler, TopKKeepsOnlyTheBest) {
   Sampler s({.temperature = 5.0f, .top_k = 2, .top_p = 1.0f, .min_p = 0.0f, .seed = 1});
   for (int i = 0; i < 500; ++i) {
