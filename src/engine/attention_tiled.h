@@ -20,6 +20,7 @@
 #include <cstring>
 #include <limits>
 
+#include "engine/vec_exp.h"
 #include "foundry/engine/attention.h"
 
 // Vec values are passed between functions of this header only (internal linkage, inlined), so
@@ -48,29 +49,8 @@ inline Vec Load(const float* p) {
 inline void Store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 inline Vec Splat(float x) { return Vec{} + x; }
 
-// exp(x) for x <= 0 (scores minus the running max), lane-wise and branch-free.
-// Range reduction x = n·ln2 + r with |r| <= ln2/2, then a degree-6 polynomial for e^r
-// (relative error ~2e-7) and 2^n built in the exponent bits. x < -87 gives 0.
-inline Vec ExpNonPositive(Vec x) {
-  const Vec lowest = Splat(-87.0f);
-  const IVec under = x < lowest;  // lanes that underflow (all ones where true)
-  x = under ? lowest : x;
-  // Round to nearest with the 1.5·2^23 trick.
-  const Vec n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  const Vec r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
-  Vec p = Splat(1.0f / 720.0f);
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const IVec bits = (__builtin_convertvector(n, IVec) + 127) << 23;
-  Vec scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return under ? Splat(0.0f) : p * scale;
-}
-
+// exp(x) for x <= 0 (scores minus the running max), lane-wise and branch-free; x < -87 gives 0.
+inline Vec ExpNonPositive(Vec x) { return VecExpNonPositive<Vec, IVec>(x); }
 inline float ExpNonPositive(float x) { return ExpNonPositive(Splat(x))[0]; }
 
 inline float HorizontalMax(Vec v) {

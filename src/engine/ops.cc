@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "engine/vec_exp.h"
 #include "foundry/core/fp16.h"
 
 namespace foundry::engine::ops {
@@ -95,26 +96,7 @@ namespace {
 typedef float F4 __attribute__((vector_size(16)));
 typedef int32_t I4 __attribute__((vector_size(16)));
 
-// e^x lane-wise for x clamped to [-87, 88] (so 2^n stays a normal float): x = n·ln2 + r with
-// |r| <= ln2/2, a degree-6 polynomial for e^r (relative error ~2e-7, like expf's last bit), 2^n
-// built in the exponent bits.
-F4 Exp4(F4 x) {
-  x = x < -87.0f ? F4{} - 87.0f : x;
-  x = x > 88.0f ? F4{} + 88.0f : x;
-  const F4 n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-  const F4 r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
-  F4 p = F4{} + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const I4 bits = (__builtin_convertvector(n, I4) + 127) << 23;
-  F4 scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
+F4 Exp4(F4 x) { return VecExp<F4, I4>(x); }
 
 }  // namespace
 

@@ -1,39 +1,18 @@
 #include "foundry/engine/sampler.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <unordered_map>
+
+#include "engine/vec_exp.h"
 
 namespace foundry::engine {
 namespace {
 
-// exp(x) in float for the draw's weights, 0 below −87 (exp(−87) ≈ 1.6e−38: such a token is
-// never drawn, and −inf, a masked token, must get exactly 0). Cephes' expf reduction and
-// polynomial (within ~1 ulp of the true value), written as straight-line float arithmetic with
-// rounding by the 1.5·2^23 trick, so that GCC vectorises the loop over the vocabulary even at
-// the x86-64 baseline (SSE2; with -fno-trapping-math, src/CMakeLists.txt) and every build
-// computes the same bits (no FMA: ISO C++ mode does not contract a·b + c).
-inline float DrawExp(float x) {
-  float xc = x > -87.0f ? x : -87.0f;
-  xc = xc < 0.0f ? xc : 0.0f;
-  const float t = xc * 1.44269504088896341f + 12582912.0f;  // n + 1.5·2^23: rounds to nearest
-  const float n = t - 12582912.0f;
-  const float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
-  const float z = r * r;
-  float y = 1.9875691500e-4f;
-  y = y * r + 1.3981999507e-3f;
-  y = y * r + 8.3334519073e-3f;
-  y = y * r + 4.1665795894e-2f;
-  y = y * r + 1.6666665459e-1f;
-  y = y * r + 5.0000001201e-1f;
-  y = y * z + r + 1.0f;
-  // 2^n from n's integer bits in t (−126 ≤ n ≤ 0 here): (n + 127) << 23.
-  const int32_t n_int = std::bit_cast<int32_t>(t) - 0x4B400000;
-  const float scale = std::bit_cast<float>((n_int + 127) << 23);
-  return x >= -87.0f ? y * scale : 0.0f;
-}
+typedef float F4 __attribute__((vector_size(16)));  // the x86-64 baseline vector (SSE2)
+typedef int32_t I4 __attribute__((vector_size(16)));
 
 }  // namespace
 
@@ -217,8 +196,14 @@ size_t Sampler::DrawIndex(size_t n, float inv_t, Logit logit) {
   for (; i0 < n; ++i0) lane_max[0] = std::max(lane_max[0], logit(i0));
   const float max = *std::max_element(lane_max, lane_max + 8);
   probs_.resize((n + 7) / 8 * 8);
-  for (size_t i = 0; i < n; ++i) probs_[i] = DrawExp((logit(i) - max) * inv_t);
-  for (size_t i = n; i < probs_.size(); ++i) probs_[i] = 0.0f;
+  for (size_t i = 0; i < n; ++i) probs_[i] = (logit(i) - max) * inv_t;
+  for (size_t i = n; i < probs_.size(); ++i) probs_[i] = -INFINITY;
+  for (size_t i = 0; i < probs_.size(); i += 4) {  // e^x, 0 for -inf (masked tokens, padding)
+    F4 x;
+    std::memcpy(&x, &probs_[i], sizeof x);
+    x = VecExpNonPositive<F4, I4>(x);
+    std::memcpy(&probs_[i], &x, sizeof x);
+  }
   auto block_sum = [&](size_t b) {
     const float* p = probs_.data() + 8 * b;
     return ((double(p[0]) + p[1]) + (double(p[2]) + p[3])) +
